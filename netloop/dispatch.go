@@ -1,0 +1,114 @@
+package netloop
+
+import (
+	"github.com/shoal-db/shoal/proto"
+	"github.com/shoal-db/shoal/shard"
+)
+
+// dispatch checks one command and either runs it here (connection
+// commands, errors) or adds it to the batch for its shard. accepted=false
+// means it must wait for the next batch (a multi-shard command behind
+// others); last=true ends the batch after it.
+func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
+	s := cn.s
+	cmd := s.table.Lookup(args[0])
+	b := cn.batch
+	if cmd == nil {
+		cn.queueError(proto.UnknownCommand(args[0], args[1:]))
+		return true, false
+	}
+	if len(cmd.Subcommands) > 0 && len(args) >= 2 {
+		if sub := cmd.Subcommand(args[1]); sub != nil {
+			cmd = sub
+		}
+	}
+	if !cmd.ArityOK(len(args)) {
+		cn.queueError(proto.WrongArity(cmd.Name))
+		return true, false
+	}
+	if !cn.authed && cmd.Flags&shard.FlagNoAuth == 0 {
+		cn.queueError(proto.ErrNoAuth)
+		return true, false
+	}
+	if cn.tx.active && !txControl(cmd) {
+		cn.enqueue(cmd, args)
+		return true, false
+	}
+	switch {
+	case shard.IsExec(cmd):
+		if !cn.exec() {
+			return false, true
+		}
+		return true, true
+	case cmd.Name == "watch" && cn.tx.active:
+		cn.errorReply("ERR WATCH inside MULTI is not allowed")
+		return true, false
+	case (cmd.ConnID == connUnwatch || cmd.ConnID == connDiscard || cmd.ConnID == connReset) && b.HasShardWork():
+		// These drop WATCH registrations that a WATCH still waiting in
+		// this batch would make afterwards.
+		return false, true
+	}
+	cn.lastCmd.Store(cmd)
+	if cmd.Kind == shard.KindConn {
+		before := len(b.Local())
+		last = cn.runConn(cmd, args)
+		failed := len(b.Local()) > before && b.Local()[before] == '-'
+		cn.loop.cmds[cmd.ID()].Record(0, failed)
+		cn.connRan = append(cn.connRan, cmd.ID())
+		if cn.replySet {
+			// CLIENT REPLY decided about its own reply.
+			cn.replySet = false
+		} else {
+			cn.applyReplyMode()
+		}
+		return true, last || cn.closing
+	}
+	if cmd.Flags&shard.FlagWrite != 0 && s.writesPaused() {
+		// CLIENT PAUSE WRITE: this command waits, and so does everything
+		// after it on this connection, to keep request order.
+		cn.pauseWrites = true
+		return false, true
+	}
+	blocking := cmd.Flags&shard.FlagBlocking != 0
+	if blocking && b.Len() > 0 {
+		// A command that may block runs alone in its batch: its reply may
+		// come much later, and the replies before it must not wait for it.
+		return false, true
+	}
+	shardIdx, multi := b.Route(cmd, args)
+	if multi != nil {
+		if b.Len() > 0 {
+			return false, true
+		}
+		b.AddMulti(multi, cmd, args, cn.db)
+		cn.applyReplyMode()
+		return true, true
+	}
+	b.Add(shardIdx, cmd, args, cn.db)
+	cn.applyReplyMode()
+	return true, blocking
+}
+
+// applyReplyMode drops the reply just added when CLIENT REPLY says so.
+func (cn *conn) applyReplyMode() {
+	switch cn.reply {
+	case replyOff:
+		cn.batch.DropLast()
+	case replySkip:
+		cn.batch.DropLast()
+		cn.reply = replyOn
+	}
+}
+
+func (cn *conn) localError(msg string) {
+	b := cn.batch
+	b.EndLocal(proto.AppendError(b.Local(), msg))
+	cn.applyReplyMode()
+}
+
+// Reply helpers for connection commands: out gives the buffer to append one
+// reply to, end records it.
+func (cn *conn) out() []byte         { return cn.batch.Local() }
+func (cn *conn) end(buf []byte)      { cn.batch.EndLocal(buf) }
+func (cn *conn) ok()                 { cn.end(append(cn.out(), "+OK\r\n"...)) }
+func (cn *conn) errorReply(m string) { cn.end(proto.AppendError(cn.out(), m)) }

@@ -1,0 +1,207 @@
+package shard
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/shoal-db/shoal/repl"
+)
+
+// NumDBs is the number of databases (SELECT 0..15).
+const NumDBs = 16
+
+// inboxCap bounds the queues to shard and coordinator goroutines. A
+// connection has at most one part per shard in flight, so the queues never
+// hold more entries than there are clients; sending never blocks below that.
+const inboxCap = 1 << 16
+
+// Stats are a shard's counters; written by the shard's current owner, read
+// by INFO and metrics.
+type Stats struct {
+	Hits, Misses, ExpiredKeys atomic.Uint64
+	// Commands run through this shard's token (inline or by its goroutine).
+	Commands atomic.Uint64
+	// Batches handed to the shard goroutine because the token was busy.
+	Hops atomic.Uint64
+	// Multi-shard commands that this shard took part in.
+	MultiShard atomic.Uint64
+}
+
+// Shard owns a slice of the keyspace.
+type Shard struct {
+	tok   sync.Mutex // ownership token; see the package comment
+	inbox chan *part
+	// tasks are small jobs other goroutines need done under the token
+	// (removing a finished waiter from this shard's wait queues).
+	tasks chan func()
+	ready []readyKey // keys made ready by the running command (block.go)
+	// watching counts WATCH registrations on this shard, so writes skip
+	// the watch bookkeeping when there are none.
+	watching int
+	dbs      [NumDBs]*DB
+	id       int
+	Stats    Stats
+	cmds     []CmdStats // by command id
+}
+
+// Engine is the set of shards plus the command table.
+type Engine struct {
+	Table  *Table
+	shards []*Shard
+	n      uint64
+	// coord runs multi-shard commands whose shards were not all idle;
+	// coordTasks runs other jobs that need several shards (block.go).
+	coord      chan *Batch
+	coordTasks chan func()
+	// Blocked is the number of clients blocked on keys.
+	Blocked atomic.Int64
+	// Journal receives every write effect while something reads it.
+	Journal *repl.Journal
+	// MaxBulkLen is proto-max-bulk-len: also the largest string a command
+	// may build, and the most transient memory LCS may use.
+	MaxBulkLen atomic.Int64
+	// Clock returns the current unix time in ms; tests may replace it.
+	Clock func() int64
+	// ActiveExpire can be switched off by DEBUG SET-ACTIVE-EXPIRE 0.
+	ActiveExpire atomic.Bool
+	// Inline lets an event loop run a batch itself when the shard's token
+	// is free (the ownership fast path); off, every batch hops to the shard
+	// goroutine. The switch exists to measure the fast path.
+	Inline atomic.Bool
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// NewEngine starts n shard goroutines and the coordinator.
+func NewEngine(n int, t *Table) *Engine {
+	if n < 1 {
+		n = 1
+	}
+	e := &Engine{Table: t, n: uint64(n), coord: make(chan *Batch, inboxCap), coordTasks: make(chan func(), inboxCap), stop: make(chan struct{})}
+	e.Clock = func() int64 { return time.Now().UnixMilli() }
+	e.Journal = repl.NewJournal()
+	e.ActiveExpire.Store(true)
+	e.Inline.Store(true)
+	e.MaxBulkLen.Store(512 << 20)
+	for i := 0; i < n; i++ {
+		s := &Shard{inbox: make(chan *part, inboxCap), tasks: make(chan func(), inboxCap), id: i, cmds: make([]CmdStats, t.Count())}
+		for d := range s.dbs {
+			s.dbs[d] = newDB(s)
+		}
+		e.shards = append(e.shards, s)
+	}
+	for _, s := range e.shards {
+		e.wg.Add(1)
+		go e.runShard(s)
+	}
+	e.wg.Add(1)
+	go e.runCoordinator()
+	return e
+}
+
+// Close stops the shard goroutines and the coordinator. Callers must have
+// stopped submitting work.
+func (e *Engine) Close() {
+	close(e.stop)
+	e.wg.Wait()
+}
+
+// NumShards is the number of shards.
+func (e *Engine) NumShards() int { return int(e.n) }
+
+// Shard returns shard i (for statistics).
+func (e *Engine) Shard(i int) *Shard { return e.shards[i] }
+
+// CmdStats returns shard-side statistics of command id on this shard.
+func (s *Shard) CmdStats(id int) *CmdStats { return &s.cmds[id] }
+
+// KeyHash hashes the part of key that decides its shard: the first
+// non-empty {hash tag}, as Redis Cluster does, else the whole key.
+func KeyHash(key []byte) uint64 {
+	for i, ch := range key {
+		if ch == '{' {
+			for j := i + 1; j < len(key); j++ {
+				if key[j] == '}' {
+					if j > i+1 {
+						return xxhash.Sum64(key[i+1 : j])
+					}
+					break
+				}
+			}
+			break
+		}
+	}
+	return xxhash.Sum64(key)
+}
+
+// ShardOf returns the index of the shard that owns key.
+func (e *Engine) ShardOf(key []byte) int {
+	if e.n == 1 {
+		return 0
+	}
+	return int(KeyHash(key) % e.n)
+}
+
+func (e *Engine) runShard(s *Shard) {
+	defer e.wg.Done()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case p := <-s.inbox:
+			s.tok.Lock()
+			e.runPart(s, p)
+			// Drain what queued up meanwhile under the same hold.
+			for more := true; more; {
+				select {
+				case q := <-s.inbox:
+					p.b.partDone()
+					p = q
+					e.runPart(s, p)
+				default:
+					more = false
+				}
+			}
+			s.tok.Unlock()
+			p.b.partDone()
+		case task := <-s.tasks:
+			s.tok.Lock()
+			task()
+			s.tok.Unlock()
+		case <-tick.C:
+			if e.ActiveExpire.Load() {
+				s.tok.Lock()
+				e.activeExpireCycle(s)
+				s.tok.Unlock()
+			}
+		case <-e.stop:
+			return
+		}
+	}
+}
+
+func (e *Engine) runCoordinator() {
+	defer e.wg.Done()
+	for {
+		select {
+		case b := <-e.coord:
+			m := &b.multi
+			for _, i := range m.shards {
+				e.shards[i].tok.Lock()
+			}
+			e.runMulti(b)
+			for _, i := range m.shards {
+				e.shards[i].tok.Unlock()
+			}
+			b.partDone()
+		case task := <-e.coordTasks:
+			task()
+		case <-e.stop:
+			return
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package shard
+
+import (
+	"github.com/shoal-db/shoal/shard/dict"
+)
+
+// Type is a value's Redis type.
+type Type uint8
+
+const (
+	TypeString Type = iota
+	TypeList
+	TypeSet
+	TypeZSet
+	TypeHash
+	TypeStream
+)
+
+var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
+
+func (t Type) String() string { return typeNames[t] }
+
+// Object is a stored value. Strings keep their bytes in Str; the other types
+// keep their structure in Val.
+type Object struct {
+	Type Type
+	// Raw marks a string modified in place (APPEND, SETRANGE), which Redis
+	// reports as the "raw" encoding whatever its length.
+	Raw bool
+	// LRU is when the key was last stored or accessed, in unix seconds
+	// (wrapping), for OBJECT IDLETIME. It fits in padding: Object does not grow.
+	LRU uint32
+	Str []byte
+	Val any
+}
+
+// DB is one database of one shard: the small keyspace API (lookup, set,
+// delete, expire, iterate) that the command families use, so that the layout
+// underneath can change without touching them.
+type DB struct {
+	keys    *dict.Dict[*Object]
+	expires *dict.Dict[int64] // unix ms deadline of keys with a TTL
+	sh      *Shard
+	// clock is the latest command time (unix ms) seen by a lookup or delete
+	// here. Set stamps new values with it instead of reading the system
+	// clock, which costs more than the rest of a SET on some machines; a
+	// write almost always looks its key up first.
+	clock int64
+	// blocked holds the clients blocked on each key, in arrival order.
+	blocked map[string][]*Waiter
+	// watchers holds the WATCH sets watching each key.
+	watchers map[string][]*WatchSet
+}
+
+func newDB(sh *Shard) *DB {
+	return &DB{keys: dict.New[*Object](0), expires: dict.New[int64](0), sh: sh}
+}
+
+// Len is the number of keys, expired-but-not-yet-reclaimed ones included,
+// as Redis's DBSIZE counts them.
+func (db *DB) Len() int { return db.keys.Len() }
+
+// ExpiresLen is the number of keys with a TTL.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// expireIfNeeded deletes key if its deadline has passed and reports whether
+// it did.
+func (db *DB) expireIfNeeded(key []byte, now int64) bool {
+	if db.expires.Len() == 0 {
+		return false
+	}
+	at, ok := db.expires.GetBytes(key)
+	if !ok || at > now {
+		return false
+	}
+	db.keys.DeleteBytes(key)
+	db.expires.DeleteBytes(key)
+	db.sh.Stats.ExpiredKeys.Add(1)
+	db.touch(key)
+	return true
+}
+
+// lruClock converts a unix ms time to Object.LRU's unit.
+func lruClock(ms int64) uint32 { return uint32(ms / 1000) }
+
+// find returns the live value of key, or nil, touching nothing.
+func (db *DB) find(key []byte, now int64) *Object {
+	db.clock = now
+	if db.expireIfNeeded(key, now) {
+		return nil
+	}
+	o, _ := db.keys.GetBytes(key)
+	return o
+}
+
+// Lookup returns the live value of key, or nil, for a command that reads it:
+// it counts a keyspace hit or miss and updates the key's access time.
+func (db *DB) Lookup(key []byte, now int64) *Object {
+	o := db.lookupNoTouch(key, now)
+	if o != nil {
+		o.LRU = lruClock(now)
+	}
+	return o
+}
+
+// lookupNoTouch is Lookup for the commands that Redis runs with
+// LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT, ...): they count as hits or
+// misses but leave the access time alone.
+func (db *DB) lookupNoTouch(key []byte, now int64) *Object {
+	o := db.find(key, now)
+	if o == nil {
+		db.sh.Stats.Misses.Add(1)
+	} else {
+		db.sh.Stats.Hits.Add(1)
+	}
+	return o
+}
+
+// Peek returns the live value of key, or nil, for a command about to write
+// it: like Redis's lookupKeyWrite it updates the access time but counts no
+// hit or miss.
+func (db *DB) Peek(key []byte, now int64) *Object {
+	o := db.find(key, now)
+	if o != nil {
+		o.LRU = lruClock(now)
+	}
+	return o
+}
+
+// sibling returns database idx of the same shard (COPY DB, MOVE).
+func (db *DB) sibling(idx int) *DB { return db.sh.dbs[idx] }
+
+// Set stores o under key and clears any TTL, as a plain SET does.
+func (db *DB) Set(key []byte, o *Object) {
+	o.LRU = lruClock(db.clock)
+	if ref := db.keys.Ref(key); ref != nil {
+		*ref = o
+		if db.expires.Len() > 0 {
+			db.expires.DeleteBytes(key)
+		}
+	} else {
+		db.keys.Set(string(key), o)
+	}
+	db.signalReady(key)
+}
+
+// signalReady marks key ready for blocked clients when a value lands on it
+// (RENAME, COPY, MOVE or a store command can create a list, sorted set or
+// stream that clients wait for), as Redis's dbAdd does.
+func (db *DB) signalReady(key []byte) {
+	if len(db.blocked) == 0 {
+		return
+	}
+	if _, ok := db.blocked[string(key)]; ok {
+		db.sh.markReady(db, string(key))
+	}
+}
+
+// SetKeepTTL stores o under key and leaves an existing TTL in place.
+func (db *DB) SetKeepTTL(key []byte, o *Object) {
+	o.LRU = lruClock(db.clock)
+	if ref := db.keys.Ref(key); ref != nil {
+		*ref = o
+	} else {
+		db.keys.Set(string(key), o)
+	}
+	db.signalReady(key)
+}
+
+// Delete removes key and its TTL; it reports whether the key existed (an
+// expired key counts as absent).
+func (db *DB) Delete(key []byte, now int64) bool {
+	db.clock = now
+	if db.expireIfNeeded(key, now) {
+		return false
+	}
+	if _, ok := db.keys.DeleteBytes(key); !ok {
+		return false
+	}
+	if db.expires.Len() > 0 {
+		db.expires.DeleteBytes(key)
+	}
+	return true
+}
+
+// Expire returns key's deadline in unix ms, or -1 when it has none. The
+// caller has already checked that the key is live.
+func (db *DB) Expire(key []byte) int64 {
+	if at, ok := db.expires.GetBytes(key); ok {
+		return at
+	}
+	return -1
+}
+
+// SetExpire sets the deadline of an existing key.
+func (db *DB) SetExpire(key []byte, at int64) {
+	if ref := db.expires.Ref(key); ref != nil {
+		*ref = at
+		return
+	}
+	db.expires.Set(string(key), at)
+}
+
+// Persist removes key's TTL and reports whether it had one.
+func (db *DB) Persist(key []byte) bool {
+	_, ok := db.expires.DeleteBytes(key)
+	return ok
+}
+
+// Scan visits one step of a full iteration (see dict.Dict.Scan). Expired
+// keys it meets are reclaimed instead of visited, as Redis's SCAN does.
+func (db *DB) Scan(cursor uint64, now int64, fn func(key string, o *Object)) uint64 {
+	db.clock = now
+	return db.keys.Scan(cursor, func(k string, o *Object) {
+		if at, ok := db.expires.Get(k); ok && at <= now {
+			db.keys.Delete(k)
+			db.expires.Delete(k)
+			db.sh.Stats.ExpiredKeys.Add(1)
+			return
+		}
+		fn(k, o)
+	})
+}
+
+// Range visits every live key; fn returns false to stop.
+func (db *DB) Range(now int64, fn func(key string, o *Object) bool) {
+	db.keys.Range(func(k string, o *Object) bool {
+		if at, ok := db.expires.Get(k); ok && at <= now {
+			return true
+		}
+		return fn(k, o)
+	})
+}
+
+// Random returns a random live key, or ok=false when there is none. Expired
+// keys met on the way are reclaimed, as Redis's RANDOMKEY does.
+func (db *DB) Random(now int64) (string, bool) {
+	for tries := 0; tries < 100 && db.keys.Len() > 0; tries++ {
+		k, _, ok := db.keys.Random()
+		if !ok {
+			return "", false
+		}
+		if at, ok := db.expires.Get(k); ok && at <= now {
+			db.expireIfNeeded([]byte(k), now)
+			continue
+		}
+		return k, true
+	}
+	return "", false
+}
+
+// Flush empties the database.
+func (db *DB) Flush() {
+	db.touchAll(nil)
+	db.keys.Clear()
+	db.expires.Clear()
+}
+
+// activeExpire samples keys with a TTL and deletes the expired ones; it
+// returns how many it sampled and how many it deleted, for the adaptive
+// cycle in expire.go.
+func (db *DB) activeExpire(now int64, samples int) (sampled, expired int) {
+	var dead []string
+	db.expires.Sample(samples, func(k string, at int64) {
+		sampled++
+		if at <= now {
+			dead = append(dead, k)
+		}
+	})
+	for _, k := range dead {
+		db.keys.Delete(k)
+		db.expires.Delete(k)
+		db.touch([]byte(k))
+	}
+	db.sh.Stats.ExpiredKeys.Add(uint64(len(dead)))
+	return sampled, len(dead)
+}
