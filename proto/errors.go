@@ -16,6 +16,8 @@ var (
 	errInvalidMbulkLen  = &ProtocolError{"Protocol error: invalid multibulk length"}
 	errTooBigBulkCount  = &ProtocolError{"Protocol error: too big bulk count string"}
 	errInvalidBulkLen   = &ProtocolError{"Protocol error: invalid bulk length"}
+	errUnauthMbulkLen   = &ProtocolError{"Protocol error: unauthenticated multibulk length"}
+	errUnauthBulkLen    = &ProtocolError{"Protocol error: unauthenticated bulk length"}
 	errTooBigInline     = &ProtocolError{"Protocol error: too big inline request"}
 	errUnbalancedQuotes = &ProtocolError{"Protocol error: unbalanced quotes in request"}
 )

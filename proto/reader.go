@@ -5,6 +5,12 @@ import (
 	"math"
 )
 
+// Limits Redis applies before a client authenticates.
+const (
+	unauthMaxArgs = 10
+	unauthMaxBulk = 16384
+)
+
 // Limits are Redis's protocol limits.
 type Limits struct {
 	MaxBulkLen      int64 // proto-max-bulk-len
@@ -30,6 +36,10 @@ func DefaultLimits() Limits {
 // ready to use.
 type Parser struct {
 	Limits Limits
+	// Unauthenticated applies the tighter limits Redis puts on a client
+	// that has not authenticated yet (at most 10 arguments, bulks of at most
+	// 16 KiB), so that it cannot make the server buffer much before AUTH.
+	Unauthenticated bool
 
 	// Offsets below are relative to the start of the request, which is where
 	// every buf passed to Parse starts; the bytes may move between calls, so
@@ -122,6 +132,10 @@ func (p *Parser) parseMultibulk(buf []byte, args [][]byte) ([][]byte, int, error
 			p.Reset()
 			return args[:0], 0, errInvalidMbulkLen
 		}
+		if p.Unauthenticated && count > unauthMaxArgs {
+			p.Reset()
+			return args[:0], 0, errUnauthMbulkLen
+		}
 		if count <= 0 {
 			p.Reset()
 			return args[:0], cr + 2, nil
@@ -161,6 +175,10 @@ func (p *Parser) parseMultibulk(buf []byte, args [][]byte) ([][]byte, int, error
 			if size < 0 || size > p.Limits.MaxBulkLen {
 				p.Reset()
 				return args[:0], 0, errInvalidBulkLen
+			}
+			if p.Unauthenticated && size > unauthMaxBulk {
+				p.Reset()
+				return args[:0], 0, errUnauthBulkLen
 			}
 			p.bulkLen = size
 			p.pos = cr + 2

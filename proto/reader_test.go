@@ -469,3 +469,23 @@ func TestParseZeroAlloc(t *testing.T) {
 		t.Errorf("%v allocations per run, want 0", allocs)
 	}
 }
+
+// TestParseUnauthenticated checks the limits Redis 7.0 applies before AUTH
+// (texts and thresholds read off redis-server 7.0.15 with requirepass set).
+func TestParseUnauthenticated(t *testing.T) {
+	f := func(in string, unauth bool, want result) {
+		t.Helper()
+		p := Parser{Unauthenticated: unauth}
+		if got := toResult(p.Parse([]byte(in), nil)); !got.equal(want) {
+			t.Errorf("Parse(%q, unauth=%v):\n got %v\nwant %v", in, unauth, got, want)
+		}
+	}
+	mbulk := result{err: "Protocol error: unauthenticated multibulk length"}
+	bulk := result{err: "Protocol error: unauthenticated bulk length"}
+	f("*11\r\n", true, mbulk)
+	f("*10\r\n", true, result{})
+	f("*11\r\n", false, result{})
+	f("*2\r\n$16385\r\n", true, bulk)
+	f("*2\r\n$16384\r\n", true, result{})
+	f("*2\r\n$16385\r\n", false, result{})
+}
