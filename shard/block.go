@@ -53,7 +53,7 @@ type Waiter struct {
 	serve ServeFunc
 	// onTimeout is the reply when the timeout fires.
 	onTimeout []byte
-	timer     *time.Timer
+	timer     atomic.Pointer[time.Timer] // set after the timer starts, which may already have fired
 	e         *Engine
 }
 
@@ -118,7 +118,7 @@ func (c *Ctx) Block(keys [][]byte, extra [][]byte, timeout time.Duration, timeou
 	b.pending.Add(1)
 	c.e.Blocked.Add(1)
 	if timeout > 0 {
-		w.timer = time.AfterFunc(timeout, func() { w.finish(w.onTimeout) })
+		w.timer.Store(time.AfterFunc(timeout, func() { w.finish(w.onTimeout) }))
 	}
 }
 
@@ -141,8 +141,8 @@ func (w *Waiter) finish(reply []byte) bool {
 
 // complete delivers the reply; the caller won the state word.
 func (w *Waiter) complete(reply []byte) {
-	if w.timer != nil {
-		w.timer.Stop()
+	if t := w.timer.Load(); t != nil {
+		t.Stop()
 	}
 	w.e.Blocked.Add(-1)
 	w.b.deferred = append(w.b.deferred[:0], reply...)

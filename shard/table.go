@@ -112,6 +112,8 @@ func NewTable() *Table {
 	registerKeys(t)
 	registerServer(t)
 	registerTx(t)
+	registerLists(t)
+	registerBlockingLists(t)
 	return t
 }
 
