@@ -102,7 +102,7 @@ func (cn *conn) configSet(args [][]byte) {
 	}
 	cfg.mu.Lock()
 	for _, ch := range changes {
-		cfg.values[ch.p.name] = ch.v
+		cfg.store(ch.p, ch.v)
 	}
 	cfg.mu.Unlock()
 	cn.s.applyConfig()
@@ -568,19 +568,19 @@ func (cn *conn) clientUnblock(args [][]byte) {
 func (cn *conn) listLine() string {
 	now := time.Now()
 	cn.mu.Lock()
-	name, lib, ver, db := cn.name, cn.libName, cn.libVer, cn.dbShown
+	name, lib, ver, db, subs, resp := cn.name, cn.libName, cn.libVer, cn.dbShown, cn.subShown, cn.respShown
 	cn.mu.Unlock()
 	last := "NULL"
 	if c := cn.lastCmd.Load(); c != nil {
 		last = c.Name
 	}
-	resp := 2
-	if cn.resp3 {
-		resp = 3
+	flags := cn.flags
+	if subs[0]+subs[1]+subs[2] > 0 {
+		flags = "P"
 	}
 	idle := (now.UnixMilli() - cn.lastActive.Load()) / 1000
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
-		cn.id, cn.addr, cn.laddr, cn.gc.Fd(), name, int64(now.Sub(cn.created).Seconds()), idle, cn.flags, db, last, resp, lib, ver)
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s",
+		cn.id, cn.addr, cn.laddr, cn.gc.Fd(), name, int64(now.Sub(cn.created).Seconds()), idle, flags, db, subs[0], subs[1], subs[2], last, resp, lib, ver)
 }
 
 func (s *Server) clientsSorted() []*conn {

@@ -25,6 +25,7 @@ const (
 	kindMemory // bytes, with Redis's k/kb/m/mb/g/gb suffixes
 	kindBool   // yes/no
 	kindEnum
+	kindOutputLimits // client-output-buffer-limit's class groups
 )
 
 // param is one configuration directive.
@@ -78,15 +79,19 @@ var params = []*param{
 	{name: "notify-keyspace-events", kind: kindString, def: "", mutable: true, inert: true},
 	{name: "slowlog-log-slower-than", kind: kindInt, def: "10000", min: -1, max: 1 << 62, mutable: true, inert: true},
 	{name: "slowlog-max-len", kind: kindInt, def: "128", min: 0, max: 1 << 31, mutable: true, inert: true},
+	{name: "client-output-buffer-limit", kind: kindOutputLimits, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true},
+	{name: "metrics-bind", kind: kindString, def: "127.0.0.1"},
+	intParam("metrics-port", "9121", 0, 65535, false),
 }
 
 // Config holds directive values. Readers on hot paths use the typed
 // accessors, which take a read lock; CONFIG SET takes the write lock.
 type Config struct {
-	mu     sync.RWMutex
-	values map[string]string
-	byName map[string]*param
-	file   string
+	mu         sync.RWMutex
+	obufPubsub [3]int64 // client-output-buffer-limit pubsub: hard, soft, seconds
+	values     map[string]string
+	byName     map[string]*param
+	file       string
 }
 
 // NewConfig returns a config with every directive at its default.
@@ -97,7 +102,7 @@ func NewConfig() *Config {
 		if p.alias != "" {
 			c.byName[p.alias] = p
 		}
-		c.values[p.name] = p.def
+		c.store(p, p.def)
 	}
 	return c
 }
@@ -193,9 +198,36 @@ func (c *Config) set(name, value string) error {
 		return err
 	}
 	c.mu.Lock()
-	c.values[p.name] = v
+	c.store(p, v)
 	c.mu.Unlock()
 	return nil
+}
+
+// store sets a normalized value and what is derived from it; c.mu is held.
+func (c *Config) store(p *param, v string) {
+	if p.kind == kindOutputLimits {
+		// A value names some classes; the others keep their limits.
+		classes, ok := parseOutputLimits(c.values[p.name])
+		if !ok {
+			classes = map[string][3]int64{}
+		}
+		set, _ := parseOutputLimits(v)
+		for k, l := range set {
+			classes[k] = l
+		}
+		var b strings.Builder
+		for _, k := range []string{"normal", "replica", "pubsub"} {
+			l := classes[k]
+			name := k
+			if k == "replica" {
+				name = "slave"
+			}
+			fmt.Fprintf(&b, "%s %d %d %d ", name, l[0], l[1], l[2])
+		}
+		v = strings.TrimSpace(b.String())
+		c.obufPubsub = classes["pubsub"]
+	}
+	c.values[p.name] = v
 }
 
 func (p *param) normalize(v string) (string, error) {
@@ -224,6 +256,11 @@ func (p *param) normalize(v string) (string, error) {
 			return "", fmt.Errorf("argument must be between %d and %d inclusive", p.min, p.max)
 		}
 		return strconv.FormatInt(n, 10), nil
+	case kindOutputLimits:
+		if _, ok := parseOutputLimits(v); !ok {
+			return "", errors.New("argument must be '<class> <hard> <soft> <soft_seconds>' groups with class normal, replica or pubsub")
+		}
+		return v, nil
 	case kindMemory:
 		n, ok := parseMemory(v)
 		if !ok {

@@ -16,6 +16,9 @@ const (
 	// maxBatch bounds the commands decoded from one read before they run,
 	// so one connection cannot hold a shard for long.
 	maxBatch = 1024
+	// firstBatch bounds a connection's first batch, before the size of its
+	// replies is known (see flush).
+	firstBatch = 64
 	// outputPause is how much unsent output stops a connection's parsing
 	// until the client reads: a client that pipelines without reading
 	// cannot make the server buffer replies without bound.
@@ -51,6 +54,8 @@ type conn struct {
 	argv    [][]byte // arguments of the batch being built
 	arena   []byte   // copies of inline arguments (the parser reuses its own)
 	batch   *shard.Batch
+	// batchCap is how many commands the next batch may take.
+	batchCap int
 	// big holds the input, from bigOff on, while a large request arrives.
 	big    []byte
 	bigOff int
@@ -63,6 +68,8 @@ type conn struct {
 	authed   bool
 	closing  bool
 	tx       txState
+	subs     [3]map[string]struct{} // channels, patterns, shard channels
+	outbox   outbox                 // published messages not yet written
 	reply    replyMode
 	replySet bool
 	connRan  []int // ids of connection commands run by the current parse
@@ -75,12 +82,14 @@ type conn struct {
 	lastCmd     atomic.Pointer[shard.Command]
 	lastActive  atomic.Int64 // unix ms
 
-	mu      sync.Mutex
-	name    string
-	libName string
-	libVer  string
-	dbShown int
-	flags   string
+	mu        sync.Mutex
+	subShown  [3]int // subscription counts for CLIENT LIST
+	respShown int    // protocol version for CLIENT LIST
+	name      string
+	libName   string
+	libVer    string
+	dbShown   int
+	flags     string
 }
 
 func newConn(s *Server, gc gnet.Conn) *conn {
@@ -92,6 +101,8 @@ func newConn(s *Server, gc gnet.Conn) *conn {
 		created: time.Now(),
 		flags:   "N",
 	}
+	cn.respShown = 2
+	cn.batchCap = firstBatch
 	cn.parser.Limits = s.Config.Limits()
 	if a := gc.RemoteAddr(); a != nil {
 		cn.addr = a.String()
@@ -114,6 +125,7 @@ func newConn(s *Server, gc gnet.Conn) *conn {
 func (cn *conn) onTraffic() gnet.Action {
 	c := cn.gc
 	cn.paused = false
+	cn.drainOutbox()
 	if cn.inflight {
 		if !cn.done.Load() {
 			return gnet.None
@@ -228,7 +240,7 @@ func (cn *conn) consume(n int) {
 }
 
 // parse decodes commands from buf into the batch and returns how many bytes
-// they used. It stops at the end of the input, at maxBatch commands, after a
+// they used. It stops at the end of the input, at batchCap commands, after a
 // command that needs every shard it touches to itself, and after commands
 // that change how later ones are read (HELLO, QUIT, …).
 //
@@ -239,7 +251,8 @@ func (cn *conn) parse(buf []byte) (int, error) {
 	cn.lastActive.Store(start.UnixMilli())
 	defer cn.accountConnCommands(start)
 	consumed := 0
-	for consumed < len(buf) && cn.batch.Len() < maxBatch {
+	for consumed < len(buf) && cn.batch.Len() < cn.batchCap {
+		cn.parser.Unauthenticated = !cn.authed
 		args, n, err := cn.parser.Parse(buf[consumed:], cn.scratch[:0])
 		cn.scratch = args[:0]
 		if err != nil {
@@ -298,6 +311,13 @@ func (cn *conn) flush() {
 	if len(out) > 0 {
 		_, _ = cn.gc.Write(out)
 		cn.s.stats.netOut.Add(uint64(len(out)))
+	}
+	if n := cn.batch.Len(); n > 0 {
+		// The output pause is only checked between batches: size the next
+		// one so that, at this one's reply size, it stays near outputPause.
+		// Otherwise 1024 pipelined GETs of a 100 KB value buffer 100 MB
+		// (twice: in the batch and in gnet) before the pause applies.
+		cn.batchCap = min(max(outputPause/(len(out)/n+1), 1), maxBatch)
 	}
 	cn.batch.Reset()
 	clear(cn.argv)

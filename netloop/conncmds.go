@@ -28,6 +28,10 @@ const (
 	connMulti
 	connDiscard
 	connUnwatch
+	connSubscribe
+	connUnsubscribe
+	connPublish
+	connPubsub
 )
 
 func registerConnCommands(t *shard.Table) {
@@ -113,6 +117,31 @@ func registerConnCommands(t *shard.Table) {
 	tx("multi", connMulti, "Starts a transaction.", "O(1)")
 	tx("discard", connDiscard, "Discards a transaction.", "O(N), when N is the number of queued commands")
 	tx("unwatch", connUnwatch, "Forgets about watched keys of a transaction.", "O(1)")
+	ps := func(name string, arity int, id int, flags shard.Flags, since, summary, complexity string, keys shard.KeySpec) {
+		t.Add(conn(&shard.Command{Name: name, Arity: arity, ConnID: id, Group: "pubsub", Since: since, Keys: keys,
+			Flags:   flags | shard.FlagPubSub | shard.FlagLoading | shard.FlagStale,
+			Summary: summary, Complexity: complexity, ACL: []string{"pubsub", "slow"}}))
+	}
+	none := shard.KeySpec{}
+	chans := shard.KeySpec{First: 1, Last: -1, Step: 1}
+	ps("subscribe", -2, connSubscribe, shard.FlagNoScript, "2.0.0", "Listens for messages published to channels.", "O(N) where N is the number of channels to subscribe to.", none)
+	ps("psubscribe", -2, connSubscribe, shard.FlagNoScript, "2.0.0", "Listens for messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns to subscribe to.", none)
+	ps("ssubscribe", -2, connSubscribe, shard.FlagNoScript, "7.0.0", "Listens for messages published to shard channels.", "O(N) where N is the number of shard channels to subscribe to.", chans)
+	ps("unsubscribe", -1, connUnsubscribe, shard.FlagNoScript, "2.0.0", "Stops listening to messages posted to channels.", "O(N) where N is the number of channels to unsubscribe.", none)
+	ps("punsubscribe", -1, connUnsubscribe, shard.FlagNoScript, "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns to unsubscribe.", none)
+	ps("sunsubscribe", -1, connUnsubscribe, shard.FlagNoScript, "7.0.0", "Stops listening to messages posted to shard channels.", "O(N) where N is the number of shard channels to unsubscribe.", chans)
+	ps("publish", 3, connPublish, shard.FlagFast|shard.FlagMayReplicate, "2.0.0", "Posts a message to a channel.", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", none)
+	ps("spublish", 3, connPublish, shard.FlagFast|shard.FlagMayReplicate, "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel.", shard.KeySpec{First: 1, Last: 1, Step: 1})
+	t.Add(conn(&shard.Command{Name: "pubsub", Arity: -2, ConnID: connPubsub, Group: "pubsub", Since: "2.8.0",
+		Summary: "A container for Pub/Sub commands.", Complexity: "Depends on subcommand.", ACL: []string{"slow"},
+		Subcommands: []*shard.Command{
+			sub("channels", -2, shard.FlagPubSub|shard.FlagLoading|shard.FlagStale, "Returns the active channels."),
+			sub("numpat", 2, shard.FlagPubSub|shard.FlagLoading|shard.FlagStale, "Returns a count of unique pattern subscriptions."),
+			sub("numsub", -2, shard.FlagPubSub|shard.FlagLoading|shard.FlagStale, "Returns a count of subscribers to channels."),
+			sub("shardchannels", -2, shard.FlagPubSub|shard.FlagLoading|shard.FlagStale, "Returns the active shard channels."),
+			sub("shardnumsub", -2, shard.FlagPubSub|shard.FlagLoading|shard.FlagStale, "Returns the count of subscribers of shard channels."),
+			sub("help", 2, shard.FlagLoading|shard.FlagStale, "Returns helpful text about the different subcommands."),
+		}}))
 	flushOnly("function", "scripting")
 	flushOnly("script", "scripting")
 	for _, c := range t.Commands() {
@@ -129,6 +158,18 @@ func registerConnCommands(t *shard.Table) {
 func (cn *conn) runConn(cmd *shard.Command, args [][]byte) bool {
 	switch cmd.ConnID {
 	case connPing:
+		if cn.subscribed() && !cn.resp3 {
+			// RESP2 subscribed mode answers PING as a message-shaped array.
+			out := proto.AppendArrayLen(cn.out(), 2)
+			out = proto.AppendBulkString(out, "pong")
+			if len(args) == 2 {
+				out = proto.AppendBulk(out, args[1])
+			} else {
+				out = proto.AppendBulkString(out, "")
+			}
+			cn.end(out)
+			break
+		}
 		switch len(args) {
 		case 1:
 			cn.end(append(cn.out(), "+PONG\r\n"...))
@@ -175,6 +216,16 @@ func (cn *conn) runConn(cmd *shard.Command, args [][]byte) bool {
 	case connUnwatch:
 		cn.unwatch()
 		cn.ok()
+	case connSubscribe:
+		cn.subscribe(kindOf(cmd.Name), args[1:])
+		return true
+	case connUnsubscribe:
+		cn.unsubscribe(kindOf(cmd.Name), args[1:])
+		return true
+	case connPublish:
+		cn.publish(args, cmd.Name == "spublish")
+	case connPubsub:
+		cn.pubsubCommand(cmd, args)
 	default:
 		panic("BUG: connection command without handler: " + cmd.Name)
 	}
@@ -192,6 +243,7 @@ func (cn *conn) unknownSub(cmd *shard.Command, args [][]byte) bool {
 
 func (cn *conn) resetState() {
 	cn.resetTx()
+	cn.unsubscribeAll()
 	cn.db = 0
 	cn.resp3 = false
 	cn.batch.Resp3 = false
@@ -200,6 +252,7 @@ func (cn *conn) resetState() {
 	cn.mu.Lock()
 	cn.name = ""
 	cn.dbShown = 0
+	cn.respShown = 2
 	cn.mu.Unlock()
 }
 
@@ -306,6 +359,9 @@ func (cn *conn) hello(args [][]byte) bool {
 	if ver != 0 {
 		cn.resp3 = ver == 3
 		cn.batch.Resp3 = cn.resp3
+		cn.mu.Lock()
+		cn.respShown = int(ver)
+		cn.mu.Unlock()
 	}
 	proto3 := int64(2)
 	if cn.resp3 {

@@ -30,6 +30,10 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		cn.queueError(proto.ErrNoAuth)
 		return true, false
 	}
+	if cn.subscribed() && !cn.resp3 && !allowedSubscribed(cmd) {
+		cn.queueError("ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return true, false
+	}
 	if cn.tx.active && !txControl(cmd) {
 		cn.enqueue(cmd, args)
 		return true, false
@@ -46,6 +50,10 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 	case (cmd.ConnID == connUnwatch || cmd.ConnID == connDiscard || cmd.ConnID == connReset) && b.HasShardWork():
 		// These drop WATCH registrations that a WATCH still waiting in
 		// this batch would make afterwards.
+		return false, true
+	case cmd.ConnID == connHello && b.HasShardWork():
+		// A batch replies in one protocol (Batch.Resp3): HELLO, which may
+		// change it, waits until the commands before it have run.
 		return false, true
 	}
 	cn.lastCmd.Store(cmd)

@@ -42,7 +42,8 @@ type Server struct {
 	loops   map[gnet.EventLoop]*loopState
 	nextID  atomic.Int64
 
-	stats serverStats
+	stats  serverStats
+	pubsub *pubsub
 
 	// shutdown is closed once a SHUTDOWN command or a signal asks to stop.
 	shutdown     chan struct{}
@@ -80,6 +81,7 @@ func NewServer(cfg *Config, log *slog.Logger) *Server {
 		clients:  make(map[int64]*conn),
 		loops:    make(map[gnet.EventLoop]*loopState),
 		paused:   make(map[*conn]struct{}),
+		pubsub:   newPubsub(),
 		shutdown: make(chan struct{}),
 		ready:    make(chan struct{}),
 		runID:    newRunID(),
@@ -235,6 +237,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	// A client blocked on keys leaves nothing behind in the shards' queues.
 	cn.batch.Unblock(false, nil)
 	cn.resetTx()
+	cn.unsubscribeAll()
 	if err != nil {
 		s.Log.Debug("client closed", "id", cn.id, "addr", cn.addr, "err", err)
 	}
@@ -258,7 +261,8 @@ func isLoopback(a net.Addr) bool {
 	return ta.IP.IsLoopback()
 }
 
-const protectedModeErr = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+// protectedModeErr is Redis 7's text, "a an" included.
+const protectedModeErr = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
 // CommandTable returns a table with every command the server registers,
 // for documentation.

@@ -52,6 +52,12 @@ func run(args []string) int {
 	}
 	srv := netloop.NewServer(cfg, log)
 	srv.LogLevel = level
+	stopMetrics, err := startMetrics(srv)
+	if err != nil {
+		log.Error("cannot serve metrics", "err", err)
+		return 1
+	}
+	defer stopMetrics()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

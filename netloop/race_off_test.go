@@ -1,0 +1,5 @@
+//go:build !race
+
+package netloop_test
+
+const raceEnabled = false
