@@ -114,6 +114,8 @@ func NewTable() *Table {
 	registerTx(t)
 	registerLists(t)
 	registerBlockingLists(t)
+	registerHashes(t)
+	registerSets(t)
 	return t
 }
 
