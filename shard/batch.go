@@ -57,7 +57,6 @@ type Batch struct {
 	local   []byte
 	lends   []int
 	out     []byte
-	arena   []byte
 	pending atomic.Int32
 	// waiterRef is the batch's blocked command, if any; deferred is its
 	// reply once served (a blocking command runs alone in its batch).
@@ -257,7 +256,7 @@ func (b *Batch) partDone() {
 	}
 }
 
-// copyArgs moves the arguments of calls into the batch's arena, because the
+// copyArgs moves the arguments of calls into a fresh arena, because the
 // originals point into the event loop's read buffer, which is reused as soon
 // as the loop returns.
 func (b *Batch) copyArgs(calls []call) {
@@ -296,13 +295,9 @@ func (b *Batch) Output() []byte {
 		}
 	}
 	out := b.out[:0]
-	var cur [64]int // per-shard cursor into ends; shards beyond 64 use the slow path
-	curs := cur[:0]
-	if int(b.e.n) <= len(cur) {
-		curs = cur[:b.e.n]
-	} else {
-		curs = make([]int, b.e.n)
-	}
+	// Per-shard cursor into ends; the shard count is at most 64.
+	var cur [64]int
+	curs := cur[:b.e.n]
 	li, mi := 0, 0
 	for _, s := range b.slots {
 		var buf []byte

@@ -60,7 +60,8 @@ const (
 
 // KeySpec locates key arguments the way Redis's legacy (first, last, step)
 // triple does; NumKeys, when set, is the index of a numkeys argument and the
-// keys follow it.
+// keys follow it (First..Last then name keys before it, such as a
+// destination).
 type KeySpec struct {
 	First, Last, Step int
 	NumKeys           int
@@ -112,6 +113,7 @@ func NewTable() *Table {
 	registerKeys(t)
 	registerServer(t)
 	registerTx(t)
+	registerZSets(t)
 	registerLists(t)
 	registerBlockingLists(t)
 	registerHashes(t)
@@ -202,6 +204,10 @@ func (c *Command) KeyIndexes(args [][]byte, dst []int) ([]int, bool) {
 	if ks.NumKeys > 0 {
 		if ks.NumKeys >= len(args) {
 			return dst, false
+		}
+		// Keys before numkeys (ZUNIONSTORE's destination) come from First..Last.
+		for i := ks.First; i > 0 && i <= ks.Last && i < ks.NumKeys; i++ {
+			dst = append(dst, i)
 		}
 		n, ok := parseSmallInt(args[ks.NumKeys])
 		if !ok || n <= 0 || ks.NumKeys+n > len(args)-1 {
