@@ -114,6 +114,7 @@ func NewTable() *Table {
 	registerServer(t)
 	registerTx(t)
 	registerZSets(t)
+	registerBlockingZSets(t)
 	registerLists(t)
 	registerBlockingLists(t)
 	registerHashes(t)

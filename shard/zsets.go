@@ -798,49 +798,62 @@ func zpop(c *Ctx, keys [][]byte, highest bool, count int64, form zpopReply) ([]b
 
 // cmdZMPop is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 func cmdZMPop(c *Ctx) {
-	numKeys, ok := ParseInt(c.Args[1])
+	keys, highest, count, ok := parseZMPop(c, c.Args[1:])
+	if !ok {
+		return
+	}
+	key, n := zpop(c, keys, highest, count, zpopReply{emitKey: true, nested: true, nilWhenEmpty: true})
+	if n == 0 {
+		c.NoPropagate()
+		return
+	}
+	propagateZPop(c, key, highest, n)
+}
+
+// parseZMPop parses "numkeys key ... MIN|MAX [COUNT n]" (ZMPOP and BZMPOP).
+func parseZMPop(c *Ctx, args [][]byte) (keys [][]byte, highest bool, count int64, ok bool) {
+	numKeys, ok := ParseInt(args[0])
 	if !ok || numKeys < 1 {
 		c.Error("ERR numkeys should be greater than 0")
-		return
+		return nil, false, 0, false
 	}
-	if numKeys > int64(len(c.Args)-3) {
+	if numKeys > int64(len(args)-2) {
 		c.Syntax()
-		return
+		return nil, false, 0, false
 	}
-	whereIdx := 2 + int(numKeys)
-	var highest bool
+	whereIdx := 1 + int(numKeys)
 	switch {
-	case zsetOption(c.Args[whereIdx], "min"):
-	case zsetOption(c.Args[whereIdx], "max"):
+	case zsetOption(args[whereIdx], "min"):
+	case zsetOption(args[whereIdx], "max"):
 		highest = true
 	default:
 		c.Syntax()
-		return
+		return nil, false, 0, false
 	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(c.Args); j++ {
-		if count == -1 && zsetOption(c.Args[j], "count") && j+1 < len(c.Args) {
+	count = -1
+	for j := whereIdx + 1; j < len(args); j++ {
+		if count == -1 && zsetOption(args[j], "count") && j+1 < len(args) {
 			j++
-			v, ok := ParseInt(c.Args[j])
+			v, ok := ParseInt(args[j])
 			if !ok || v < 1 {
 				c.Error("ERR count should be greater than 0")
-				return
+				return nil, false, 0, false
 			}
 			count = v
 			continue
 		}
 		c.Syntax()
-		return
+		return nil, false, 0, false
 	}
 	if count == -1 {
 		count = 1
 	}
-	key, n := zpop(c, c.Args[2:whereIdx], highest, count, zpopReply{emitKey: true, nested: true, nilWhenEmpty: true})
-	if n == 0 {
-		c.NoPropagate()
-		return
-	}
-	// Replicated as the ZPOPMIN or ZPOPMAX that has the same effect.
+	return args[1:whereIdx], highest, count, true
+}
+
+// propagateZPop journals a pop of n elements from key as the ZPOPMIN or
+// ZPOPMAX that has the same effect.
+func propagateZPop(c *Ctx, key []byte, highest bool, n int) {
 	name := "ZPOPMIN"
 	if highest {
 		name = "ZPOPMAX"
