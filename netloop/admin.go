@@ -3,7 +3,6 @@ package netloop
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -284,8 +283,9 @@ func appendCommandInfo(out []byte, c *shard.Command, resp3 bool) []byte {
 		out = proto.AppendSimple(out, f)
 	}
 	first, last, step := c.Keys.First, c.Keys.Last, c.Keys.Step
-	if c.Keys.NumKeys > 0 {
-		first, last, step = 0, 0, 0
+	if c.Keys.NumKeys > 0 && first == 0 {
+		// Keys found only through numkeys: Redis shows 0 0 0 (movablekeys).
+		step = 0
 	}
 	out = proto.AppendInt(out, int64(first))
 	out = proto.AppendInt(out, int64(last))
@@ -731,5 +731,3 @@ func (s *Server) writesPaused() bool {
 	until := s.pauseUntil.Load()
 	return until != 0 && time.Now().UnixMilli() < until
 }
-
-func itoaInt(n int) string { return strconv.Itoa(n) }

@@ -1,7 +1,6 @@
 package netloop
 
 import (
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +73,8 @@ type conn struct {
 	replySet bool
 	connRan  []int // ids of connection commands run by the current parse
 	paused   bool
+	// idleOut is the unsent output at the last idle check (see closeIfIdle).
+	idleOut int
 	// pauseWrites is set when a write command met CLIENT PAUSE WRITE.
 	pauseWrites bool
 
@@ -103,7 +104,6 @@ func newConn(s *Server, gc gnet.Conn) *conn {
 	}
 	cn.respShown = 2
 	cn.batchCap = firstBatch
-	cn.parser.Limits = s.Config.Limits()
 	if a := gc.RemoteAddr(); a != nil {
 		cn.addr = a.String()
 	}
@@ -128,7 +128,8 @@ func (cn *conn) onTraffic() gnet.Action {
 	cn.drainOutbox()
 	if cn.inflight {
 		if !cn.done.Load() {
-			return gnet.None
+			// Blocked or slow: input keeps arriving, within the limit.
+			return cn.checkQueryLimit()
 		}
 		cn.inflight = false
 		cn.done.Store(false)
@@ -250,6 +251,8 @@ func (cn *conn) parse(buf []byte) (int, error) {
 	start := time.Now()
 	cn.lastActive.Store(start.UnixMilli())
 	defer cn.accountConnCommands(start)
+	// CONFIG SET proto-max-bulk-len applies to open connections too.
+	cn.parser.Limits = *cn.s.limits.Load()
 	consumed := 0
 	for consumed < len(buf) && cn.batch.Len() < cn.batchCap {
 		cn.parser.Unauthenticated = !cn.authed
@@ -352,12 +355,4 @@ func (cn *conn) pause() {
 	}
 	cn.paused = true
 	cn.s.addPaused(cn)
-}
-
-func remoteIP(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return host
 }

@@ -2,7 +2,6 @@ package netloop
 
 import (
 	"crypto/subtle"
-	"strconv"
 	"strings"
 	"time"
 
@@ -439,5 +438,3 @@ func (cn *conn) flushScripts(cmd *shard.Command, args [][]byte) {
 }
 
 func eqFold(b []byte, s string) bool { return strings.EqualFold(string(b), s) }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

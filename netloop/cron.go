@@ -1,7 +1,10 @@
 package netloop
 
 import (
+	"context"
 	"time"
+
+	"github.com/panjf2000/gnet/v2"
 
 	"github.com/shoal-db/shoal/shard"
 )
@@ -58,10 +61,31 @@ func (s *Server) closeIdle() {
 	now := time.Now().UnixMilli()
 	for _, cn := range s.clientsSorted() {
 		if now-cn.lastActive.Load() > limit*1000 {
-			s.Log.Debug("closing idle client", "id", cn.id, "addr", cn.addr)
-			_ = cn.gc.Close()
+			// Only the connection's loop knows whether it is blocked.
+			_ = cn.gc.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+				cn.closeIfIdle(limit * 1000)
+				return nil
+			}))
 		}
 	}
+}
+
+// closeIfIdle runs on cn's event loop. As in Redis, clients blocked on keys
+// or by CLIENT PAUSE, and subscribers, are exempt from the timeout, and
+// output going out counts as activity.
+func (cn *conn) closeIfIdle(limitMs int64) {
+	now := time.Now().UnixMilli()
+	if out := cn.gc.OutboundBuffered(); out != cn.idleOut {
+		cn.idleOut = out
+		cn.lastActive.Store(now)
+		return
+	}
+	pausedByClientPause := cn.paused && cn.gc.OutboundBuffered() <= outputPause
+	if cn.inflight || pausedByClientPause || cn.subscribed() || now-cn.lastActive.Load() <= limitMs {
+		return
+	}
+	cn.s.Log.Debug("closing idle client", "id", cn.id, "addr", cn.addr)
+	_ = cn.gc.Close()
 }
 
 // resetStats zeroes the counters INFO shows (CONFIG RESETSTAT). Counters
@@ -105,4 +129,6 @@ func (s *Server) applyConfig() {
 	s.setLogLevel(s.Config.Get("loglevel"))
 	s.Engine.Inline.Store(s.Config.Bool("shard-inline-exec"))
 	s.Engine.MaxBulkLen.Store(s.Config.Int64("proto-max-bulk-len"))
+	limits := s.Config.Limits()
+	s.limits.Store(&limits)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/shoal-db/shoal/proto"
 	"github.com/shoal-db/shoal/shard"
 )
 
@@ -54,6 +55,10 @@ type Server struct {
 
 	pauseUntil atomic.Int64 // unix ms; CLIENT PAUSE
 	pauseAll   atomic.Bool  // ALL (true) or WRITE (false)
+
+	// limits are the protocol limits of the current configuration, which
+	// every connection's parser picks up before each parse.
+	limits atomic.Pointer[proto.Limits]
 
 	pausedMu sync.Mutex
 	paused   map[*conn]struct{}

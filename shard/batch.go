@@ -349,9 +349,13 @@ func (b *Batch) Reset() {
 	b.hasDeferred = false
 	b.local = b.local[:0]
 	b.lends = b.lends[:0]
-	// Drop oversized buffers so one huge reply does not pin memory forever.
+	// Drop oversized buffers so one huge reply or command does not pin
+	// memory for the connection's life.
 	if cap(b.out) > 1<<20 {
 		b.out = nil
+	}
+	if cap(b.keyIdx) > 1<<16 {
+		b.keyIdx = nil
 	}
 }
 
