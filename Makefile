@@ -1,0 +1,56 @@
+# Build, test and benchmark Shoal. CI runs `make test` (see .ci/run).
+
+GO ?= go
+PORT ?= 6379
+# Per test binary: a hung test fails within the ~12-minute budget of
+# `make test` (a full run took about 2 minutes on 2 shared cores).
+TEST_TIMEOUT ?= 8m
+FUZZTIME ?= 30s
+FUZZTIME_TEST ?= 5s
+FUZZ_PKG := ./proto
+FUZZ_TARGETS := FuzzParse FuzzReadValue
+# `go run pkg@version` builds staticcheck in the module cache and leaves
+# go.mod alone. v0.8.2 is the newest release listed, and it runs on Go 1.26.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run test fmt-check vet staticcheck race heavy fuzz bench
+
+build:
+	$(GO) build -o bin/shoal ./cmd/shoal
+
+run: build
+	./bin/shoal --port $(PORT) --save '' --appendonly no
+
+test: fmt-check vet staticcheck race heavy
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+fmt-check:
+	@files=$$(gofmt -l .); if [ -n "$$files" ]; then \
+		echo "gofmt: these files need formatting (gofmt -w):"; echo "$$files"; exit 1; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(STATICCHECK) ./...
+
+race:
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# Tests the race detector would slow tenfold run at full size without it
+# (under -race they shrink themselves; see netloop/race_on_test.go).
+heavy:
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestPubsubFanout|TestHugeMultibulk' ./netloop/
+
+# A renamed fuzz target would make `go test -fuzz` pass without fuzzing
+# anything, hence the check that each one exists.
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		grep -q "^func $$t(" $(FUZZ_PKG)/*_test.go || { echo "fuzz target $$t not found in $(FUZZ_PKG)"; exit 1; }; \
+		echo "$(GO) test -run '^\$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME) $(FUZZ_PKG)/"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZ_PKG)/ || exit 1; \
+	done
+
+bench:
+	bash bench/run.sh
