@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/shoal-db/shoal/proto"
+	"github.com/shoal-db/shoal/shard/set"
 	"github.com/shoal-db/shoal/shard/zset"
 )
 
@@ -902,11 +903,20 @@ type zelem struct {
 	score  float64
 }
 
+// setAsZSet is a set as the sorted set of its members, each scoring 1.
+func setAsZSet(st *set.Set) *sortedSet {
+	zs := newSortedSet(0)
+	st.Range(func(m []byte) bool {
+		zs.Add(m, 1)
+		return true
+	})
+	return zs
+}
+
 // zsetOp is ZUNION, ZINTER, ZDIFF, ZINTERCARD (cardOnly) and, with a
 // destination, ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE, following Redis's
 // zunionInterDiffGenericCommand: the numkeys argument is at numKeysIdx.
-// Redis also accepts plain sets as inputs (each member scoring 1); Shoal has
-// no set type yet, so a set key is a WRONGTYPE error here.
+// Plain sets are accepted as inputs, each member scoring 1, as in Redis.
 func zsetOp(c *Ctx, dst []byte, numKeysIdx int, op int, cardOnly bool) {
 	setnum, ok := ParseInt(c.Args[numKeysIdx])
 	if !ok {
@@ -937,12 +947,15 @@ func zsetOp(c *Ctx, dst []byte, numKeysIdx int, op int, cardOnly bool) {
 		} else {
 			o = db.Lookup(k, c.Now)
 		}
-		if o != nil {
-			if o.Type != TypeZSet {
-				c.WrongType()
-				return
-			}
+		switch {
+		case o == nil:
+		case o.Type == TypeZSet:
 			srcs[i].zs = o.Val.(*sortedSet)
+		case o.Type == TypeSet:
+			srcs[i].zs = setAsZSet(setOf(o))
+		default:
+			c.WrongType()
+			return
 		}
 		srcs[i].weight = 1
 	}

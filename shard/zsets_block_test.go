@@ -72,3 +72,32 @@ func TestBlockingZSetServed(t *testing.T) {
 		t.Fatalf("zb = %v", left)
 	}
 }
+
+// TestZSetOpsOnSetsDiff checks that ZUNION, ZINTER, ZDIFF and their STORE
+// forms take plain sets (members scoring 1) exactly as redis-server does.
+func TestZSetOpsOnSetsDiff(t *testing.T) {
+	redisAddr := servertest.StartRedis(t)
+	srv := servertest.Start(t, "--shards", "4")
+	script := [][]string{
+		{"SADD", "{t}s", "a", "b", "c"},
+		{"SADD", "{t}ints", "1", "2", "3"},
+		{"ZADD", "{t}z", "2", "a", "5", "x"},
+		{"ZUNION", "2", "{t}s", "{t}z", "WITHSCORES"},
+		{"ZUNION", "3", "{t}s", "{t}z", "{t}ints", "WEIGHTS", "2", "3", "0.5", "WITHSCORES"},
+		{"ZINTER", "2", "{t}s", "{t}z", "AGGREGATE", "MAX", "WITHSCORES"},
+		{"ZDIFF", "2", "{t}s", "{t}z", "WITHSCORES"},
+		{"ZINTERCARD", "2", "{t}s", "{t}z"},
+		{"ZUNIONSTORE", "{t}out", "2", "{t}s", "{t}ints"},
+		{"ZRANGE", "{t}out", "0", "-1", "WITHSCORES"},
+		{"ZINTERSTORE", "other", "2", "{t}s", "{t}z"},
+		{"ZRANGE", "other", "0", "-1", "WITHSCORES"},
+		{"SET", "{t}str", "v"},
+		{"ZUNION", "2", "{t}s", "{t}str"},
+	}
+	want, got := servertest.Dial(t, redisAddr), servertest.Dial(t, srv.Addr)
+	for _, cmd := range script {
+		if w, g := want.Do(cmd...), got.Do(cmd...); w != g {
+			t.Errorf("%q:\n got %q\nwant %q", cmd, g, w)
+		}
+	}
+}
