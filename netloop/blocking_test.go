@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shoal-db/shoal/netloop/servertest"
+	"github.com/shoal-db/shoal/proto"
 )
 
 // waitBlocked waits until INFO reports n blocked clients.
@@ -351,5 +352,35 @@ func TestBlockingMoveAcrossShards(t *testing.T) {
 	}
 	if n := admin.Exists(ctx, a).Val(); n != 0 {
 		t.Fatalf("%s still exists", a)
+	}
+}
+
+// TestBlockingMoveAfterLoopReuse blocks BLMOVE and BRPOPLPUSH and then sends
+// other commands through the same event loop, which reuses the read buffer
+// the blocked commands were parsed from: they must still be served with
+// their own keys.
+func TestBlockingMoveAfterLoopReuse(t *testing.T) {
+	srv := servertest.Start(t, "--shards", "1", "--io-threads", "1")
+	ctx := context.Background()
+	admin := srv.Client(t)
+	for _, cmd := range [][]string{
+		{"BLMOVE", "src1", "dst1", "LEFT", "RIGHT", "0"},
+		{"BRPOPLPUSH", "src1", "dst1", "0"},
+	} {
+		w := servertest.Dial(t, srv.Addr)
+		req := proto.AppendArrayLen(nil, len(cmd))
+		for _, a := range cmd {
+			req = proto.AppendBulkString(req, a)
+		}
+		w.Send(req)
+		waitBlocked(t, admin, 1)
+		admin.Set(ctx, "overwrites-the-read-buffer-xxxxxxxxxxxxxxxxxxxx", "v", 0)
+		admin.RPush(ctx, "src1", "elem")
+		if got := w.Read(); got != "$4\r\nelem\r\n" {
+			t.Fatalf("%s served %q", cmd[0], got)
+		}
+		if v := admin.RPop(ctx, "dst1").Val(); v != "elem" {
+			t.Fatalf("%s moved %q to dst1", cmd[0], v)
+		}
 	}
 }

@@ -26,6 +26,7 @@ const (
 	kindBool   // yes/no
 	kindEnum
 	kindOutputLimits // client-output-buffer-limit's class groups
+	kindNotify       // notify-keyspace-events' class letters
 )
 
 // param is one configuration directive.
@@ -67,6 +68,7 @@ var params = []*param{
 	{name: "daemonize", kind: kindBool, def: "no"},
 	{name: "pidfile", kind: kindString, def: ""},
 	{name: "supervised", kind: kindEnum, def: "no", enum: []string{"no", "upstart", "systemd", "auto"}},
+	{name: "notify-keyspace-events", kind: kindNotify, def: "", mutable: true},
 	// Accepted for compatibility; the features behind them come with later
 	// issues (persistence, cache mode, replication, pub/sub).
 	{name: "save", kind: kindString, def: "3600 1 300 100 60 10000", mutable: true, inert: true},
@@ -76,7 +78,6 @@ var params = []*param{
 	{name: "dbfilename", kind: kindString, def: "dump.rdb", mutable: true, inert: true},
 	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: 1 << 62, mutable: true, inert: true},
 	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, mutable: true, inert: true},
-	{name: "notify-keyspace-events", kind: kindString, def: "", mutable: true, inert: true},
 	{name: "slowlog-log-slower-than", kind: kindInt, def: "10000", min: -1, max: 1 << 62, mutable: true, inert: true},
 	{name: "slowlog-max-len", kind: kindInt, def: "128", min: 0, max: 1 << 31, mutable: true, inert: true},
 	{name: "client-output-buffer-limit", kind: kindOutputLimits, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true},
@@ -89,6 +90,7 @@ var params = []*param{
 type Config struct {
 	mu         sync.RWMutex
 	obufPubsub [3]int64 // client-output-buffer-limit pubsub: hard, soft, seconds
+	notify     uint32   // notify-keyspace-events' classes (notify.go)
 	values     map[string]string
 	byName     map[string]*param
 	file       string
@@ -227,6 +229,9 @@ func (c *Config) store(p *param, v string) {
 		v = strings.TrimSpace(b.String())
 		c.obufPubsub = classes["pubsub"]
 	}
+	if p.kind == kindNotify {
+		v = c.storeNotify(v)
+	}
 	c.values[p.name] = v
 }
 
@@ -256,6 +261,8 @@ func (p *param) normalize(v string) (string, error) {
 			return "", fmt.Errorf("argument must be between %d and %d inclusive", p.min, p.max)
 		}
 		return strconv.FormatInt(n, 10), nil
+	case kindNotify:
+		return v, checkNotify(v)
 	case kindOutputLimits:
 		if _, ok := parseOutputLimits(v); !ok {
 			return "", errors.New("argument must be '<class> <hard> <soft> <soft_seconds>' groups with class normal, replica or pubsub")

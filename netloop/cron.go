@@ -129,6 +129,7 @@ func (s *Server) applyConfig() {
 	s.setLogLevel(s.Config.Get("loglevel"))
 	s.Engine.Inline.Store(s.Config.Bool("shard-inline-exec"))
 	s.Engine.MaxBulkLen.Store(s.Config.Int64("proto-max-bulk-len"))
+	s.applyNotify()
 	limits := s.Config.Limits()
 	s.limits.Store(&limits)
 }

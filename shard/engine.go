@@ -43,6 +43,7 @@ type Shard struct {
 	watching int
 	dbs      [NumDBs]*DB
 	id       int
+	events   *Events // the engine's, for the keyspace's own events
 	Stats    Stats
 	cmds     []CmdStats // by command id
 }
@@ -60,6 +61,8 @@ type Engine struct {
 	Blocked atomic.Int64
 	// Journal receives every write effect while something reads it.
 	Journal *repl.Journal
+	// Events sends keyspace notifications (notify.go).
+	Events Events
 	// MaxBulkLen is proto-max-bulk-len: also the largest string a command
 	// may build, and the most transient memory LCS may use.
 	MaxBulkLen atomic.Int64
@@ -88,7 +91,7 @@ func NewEngine(n int, t *Table) *Engine {
 	e.Inline.Store(true)
 	e.MaxBulkLen.Store(512 << 20)
 	for i := 0; i < n; i++ {
-		s := &Shard{inbox: make(chan *part, inboxCap), tasks: make(chan func(), inboxCap), id: i, cmds: make([]CmdStats, t.Count())}
+		s := &Shard{inbox: make(chan *part, inboxCap), tasks: make(chan func(), inboxCap), id: i, events: &e.Events, cmds: make([]CmdStats, t.Count())}
 		for d := range s.dbs {
 			s.dbs[d] = newDB(s)
 		}

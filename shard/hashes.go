@@ -121,6 +121,7 @@ func cmdHSet(c *Ctx, mset bool) {
 			added++
 		}
 	}
+	c.Notify(NotifyHash, "hset", key)
 	if mset {
 		c.OK()
 	} else {
@@ -144,6 +145,7 @@ func cmdHSetNX(c *Ctx) {
 		h = createHash(db, key)
 	}
 	h.Set(c.Args[2], c.Args[3])
+	c.Notify(NotifyHash, "hset", key)
 	c.Int(1)
 }
 
@@ -198,8 +200,12 @@ func cmdHDel(c *Ctx) {
 				deleted++
 			}
 		}
+		if deleted > 0 {
+			c.Notify(NotifyHash, "hdel", key)
+		}
 		if h.Len() == 0 {
 			db.Delete(key, c.Now)
+			c.Notify(NotifyGeneric, "del", key)
 		}
 	}
 	if deleted == 0 {
@@ -299,6 +305,7 @@ func cmdHIncrBy(c *Ctx) {
 		h = createHash(db, key)
 	}
 	h.Set(field, strconv.AppendInt(buf[:0], cur, 10))
+	c.Notify(NotifyHash, "hincrby", key)
 	c.Int(cur)
 }
 
@@ -340,6 +347,7 @@ func cmdHIncrByFloat(c *Ctx) {
 		h = createHash(db, key)
 	}
 	h.Set(field, s)
+	c.Notify(NotifyHash, "hincrbyfloat", key)
 	c.Bulk(s)
 	c.Propagate([]byte("HSET"), key, field, s)
 }

@@ -97,6 +97,7 @@ func cmdDel(c *Ctx) {
 	n := int64(0)
 	for _, k := range c.Args[1:] {
 		if c.DB(k).Delete(k, c.Now) {
+			c.Notify(NotifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -108,6 +109,8 @@ func cmdExists(c *Ctx) {
 	for _, k := range c.Args[1:] {
 		if c.DB(k).lookupNoTouch(k, c.Now) != nil {
 			n++
+		} else {
+			c.Notify(NotifyKeyMiss, "keymiss", k)
 		}
 	}
 	c.Int(n)
@@ -126,6 +129,7 @@ func cmdTouch(c *Ctx) {
 func cmdType(c *Ctx) {
 	o := c.DB(c.Args[1]).lookupNoTouch(c.Args[1], c.Now)
 	if o == nil {
+		c.Notify(NotifyKeyMiss, "keymiss", c.Args[1])
 		c.Simple("none")
 		return
 	}
@@ -224,10 +228,12 @@ func expireGeneric(c *Ctx, name string, base int64, seconds bool) {
 	}
 	if when <= c.Now {
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 		c.Int(1)
 		return
 	}
 	db.SetExpire(key, when)
+	c.Notify(NotifyGeneric, "expire", key)
 	c.Int(1)
 }
 
@@ -236,6 +242,7 @@ func ttlGeneric(c *Ctx, ms, abs bool) {
 	key := c.Args[1]
 	db := c.DB(key)
 	if db.lookupNoTouch(key, c.Now) == nil {
+		c.Notify(NotifyKeyMiss, "keymiss", key)
 		c.Int(-2)
 		return
 	}
@@ -264,6 +271,7 @@ func cmdPersist(c *Ctx) {
 		c.Int(0)
 		return
 	}
+	c.Notify(NotifyGeneric, "persist", key)
 	c.Int(1)
 }
 
@@ -292,10 +300,13 @@ func renameGeneric(c *Ctx, nx bool) {
 		return
 	}
 	sdb.Delete(src, c.Now)
+	c.notifyReplaced(ddb, dst)
 	ddb.Set(dst, o)
 	if at != -1 {
 		ddb.SetExpire(dst, at)
 	}
+	c.Notify(NotifyGeneric, "rename_from", src)
+	c.Notify(NotifyGeneric, "rename_to", dst)
 	if nx {
 		c.Int(1)
 	} else {
@@ -358,10 +369,12 @@ func cmdCopy(c *Ctx) {
 		c.Int(0)
 		return
 	}
+	c.notifyReplaced(ddb, dst)
 	ddb.Set(dst, cloneObject(o))
 	if at != -1 {
 		ddb.SetExpire(dst, at)
 	}
+	c.NotifyDB(dbIdx, NotifyGeneric, "copy_to", dst)
 	c.Int(1)
 }
 
@@ -412,6 +425,8 @@ func cmdMove(c *Ctx) {
 	if at != -1 {
 		dst.SetExpire(key, at)
 	}
+	c.Notify(NotifyGeneric, "move_from", key)
+	c.NotifyDB(idx, NotifyGeneric, "move_to", key)
 	c.Int(1)
 }
 

@@ -77,6 +77,7 @@ func (db *DB) expireIfNeeded(key []byte, now int64) bool {
 	db.expires.DeleteBytes(key)
 	db.sh.Stats.ExpiredKeys.Add(1)
 	db.touch(key)
+	db.notify(NotifyExpired, "expired", key)
 	return true
 }
 
@@ -99,6 +100,8 @@ func (db *DB) Lookup(key []byte, now int64) *Object {
 	o := db.lookupNoTouch(key, now)
 	if o != nil {
 		o.LRU = lruClock(now)
+	} else {
+		db.notify(NotifyKeyMiss, "keymiss", key)
 	}
 	return o
 }
@@ -140,6 +143,7 @@ func (db *DB) Set(key []byte, o *Object) {
 		}
 	} else {
 		db.keys.Set(string(key), o)
+		db.notify(NotifyNew, "new", key)
 	}
 	db.signalReady(key)
 }
@@ -163,6 +167,7 @@ func (db *DB) SetKeepTTL(key []byte, o *Object) {
 		*ref = o
 	} else {
 		db.keys.Set(string(key), o)
+		db.notify(NotifyNew, "new", key)
 	}
 	db.signalReady(key)
 }
@@ -216,6 +221,7 @@ func (db *DB) Scan(cursor uint64, now int64, fn func(key string, o *Object)) uin
 			db.keys.Delete(k)
 			db.expires.Delete(k)
 			db.sh.Stats.ExpiredKeys.Add(1)
+			db.notify(NotifyExpired, "expired", []byte(k))
 			return
 		}
 		fn(k, o)
@@ -271,6 +277,7 @@ func (db *DB) activeExpire(now int64, samples int) (sampled, expired int) {
 		db.keys.Delete(k)
 		db.expires.Delete(k)
 		db.touch([]byte(k))
+		db.notify(NotifyExpired, "expired", []byte(k))
 	}
 	db.sh.Stats.ExpiredKeys.Add(uint64(len(dead)))
 	return sampled, len(dead)

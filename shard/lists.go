@@ -157,6 +157,7 @@ func cmdPush(c *Ctx, left, existing bool) {
 	for _, v := range c.Args[2:] {
 		l = push(db, key, l, left, v)
 	}
+	c.Notify(NotifyList, pushEvent(left), key)
 	c.Int(int64(l.Len()))
 	c.KeyReady(key)
 }
@@ -180,8 +181,12 @@ func popElements(c *Ctx, db *DB, key []byte, l *list.List, left bool, count int)
 	} else {
 		l.Trim(0, -n-1)
 	}
+	if n > 0 {
+		c.Notify(NotifyList, popEvent(left), key)
+	}
 	if l.Len() == 0 {
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 	}
 }
 
@@ -194,8 +199,10 @@ func popOne(c *Ctx, db *DB, key []byte, l *list.List, left bool) []byte {
 	} else {
 		v, _ = l.PopRight()
 	}
+	c.Notify(NotifyList, popEvent(left), key)
 	if l.Len() == 0 {
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	return v
 }
@@ -307,6 +314,7 @@ func cmdLSet(c *Ctx) {
 		c.Error(proto.ErrIndexOutOfRange)
 		return
 	}
+	c.Notify(NotifyList, "lset", c.Args[1])
 	c.OK()
 }
 
@@ -335,6 +343,7 @@ func cmdLInsert(c *Ctx) {
 		c.Int(-1)
 		return
 	}
+	c.Notify(NotifyList, "linsert", key)
 	c.Int(int64(l.Len()))
 	c.KeyReady(key)
 }
@@ -358,8 +367,12 @@ func cmdLRem(c *Ctx) {
 	n := l.Remove(c.Args[3], count)
 	if n == 0 {
 		c.NoPropagate()
-	} else if l.Len() == 0 {
+	} else {
+		c.Notify(NotifyList, "lrem", key)
+	}
+	if l.Len() == 0 {
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	c.Int(int64(n))
 }
@@ -385,8 +398,10 @@ func cmdLTrim(c *Ctx) {
 		// Trimming nothing still counts as a change, as in Redis: it
 		// aborts transactions watching the key.
 		l.Trim(start, stop)
+		c.Notify(NotifyList, "ltrim", key)
 		if l.Len() == 0 {
 			db.Delete(key, c.Now)
+			c.Notify(NotifyGeneric, "del", key)
 		}
 	}
 	c.OK()
@@ -498,8 +513,11 @@ func listMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool) {
 	// Push before deleting an emptied source: when src is dst, the pushed
 	// element keeps the key alive.
 	push(ddb, dst, dl, toLeft, v)
+	c.Notify(NotifyList, pushEvent(toLeft), dst)
+	c.Notify(NotifyList, popEvent(fromLeft), src)
 	if sl.Len() == 0 {
 		sdb.Delete(src, c.Now)
+		c.Notify(NotifyGeneric, "del", src)
 	}
 	c.Bulk(v)
 	c.KeyReady(dst)

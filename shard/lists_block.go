@@ -172,6 +172,9 @@ func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeoutArg []b
 		return
 	}
 	c.Block([][]byte{src}, [][]byte{dst}, timeout, proto.AppendNull(nil, c.Resp3), func(c *Ctx, _ *Waiter, key []byte) bool {
+		// The waiter's own copy of the arguments: src and dst above point
+		// into the event loop's read buffer, long reused by now.
+		src, dst := c.Args[1], c.Args[2]
 		so := c.DB(src).Peek(src, c.Now)
 		if so == nil || so.Type != TypeList {
 			return false

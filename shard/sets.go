@@ -123,6 +123,8 @@ func cmdSAdd(c *Ctx) {
 	}
 	if added == 0 {
 		c.NoPropagate()
+	} else {
+		c.Notify(NotifySet, "sadd", key)
 	}
 	c.Int(int64(added))
 }
@@ -141,8 +143,12 @@ func cmdSRem(c *Ctx) {
 				removed++
 			}
 		}
+		if removed > 0 {
+			c.Notify(NotifySet, "srem", key)
+		}
 		if s.Len() == 0 {
 			db.Delete(key, c.Now)
+			c.Notify(NotifyGeneric, "del", key)
 		}
 	}
 	if removed == 0 {
@@ -214,8 +220,10 @@ func cmdSPop(c *Ctx) {
 	}
 	var buf [20]byte
 	m := s.Pop(buf[:])
+	c.Notify(NotifySet, "spop", key)
 	if s.Len() == 0 {
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	c.Bulk(m)
 	c.Propagate([]byte("SREM"), key, m)
@@ -240,10 +248,12 @@ func spopCount(c *Ctx) {
 		c.Set(0)
 		return
 	}
+	c.Notify(NotifySet, "spop", key)
 	if n >= int64(s.Len()) {
 		// Redis answers with SUNION of the key, which reads it again.
 		setUnionDiff(c, c.Args[1:2], nil, false)
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 		c.Propagate([]byte("DEL"), key)
 		return
 	}
@@ -344,8 +354,10 @@ func cmdSMove(c *Ctx) {
 		c.Int(0)
 		return
 	}
+	c.Notify(NotifySet, "srem", src)
 	if ss.Len() == 0 {
 		sdb.Delete(src, c.Now)
+		c.Notify(NotifyGeneric, "del", src)
 	}
 	var ds *set.Set
 	if do == nil {
@@ -354,7 +366,9 @@ func cmdSMove(c *Ctx) {
 	} else {
 		ds = setOf(do)
 	}
-	ds.Add(m)
+	if ds.Add(m) {
+		c.Notify(NotifySet, "sadd", dst)
+	}
 	c.Int(1)
 }
 
@@ -380,11 +394,14 @@ func storeSetResult(c *Ctx, dst []byte, res *set.Set) {
 	db := c.DB(dst)
 	if res != nil && res.Len() > 0 {
 		storeSet(db, dst, res)
+		c.notifyAsCommand(NotifySet, dst)
 		c.Int(int64(res.Len()))
 		return
 	}
 	if !db.Delete(dst, c.Now) {
 		c.NoPropagate()
+	} else {
+		c.Notify(NotifyGeneric, "del", dst)
 	}
 	c.Int(0)
 }

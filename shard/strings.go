@@ -269,8 +269,10 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 	} else {
 		db.Set(key, newString(val))
 	}
+	c.Notify(NotifyString, "set", key)
 	if at != 0 {
 		db.SetExpire(key, at)
+		c.Notify(NotifyGeneric, "expire", key)
 	}
 	if get {
 		replyOld(c, old)
@@ -295,6 +297,7 @@ func cmdSetNX(c *Ctx) {
 		return
 	}
 	db.Set(key, newString(c.Args[2]))
+	c.Notify(NotifyString, "set", key)
 	c.Int(1)
 }
 
@@ -325,6 +328,7 @@ func cmdGetDel(c *Ctx) {
 	}
 	c.Bulk(s)
 	db.Delete(key, c.Now)
+	c.Notify(NotifyGeneric, "del", key)
 }
 
 func cmdGetEx(c *Ctx) {
@@ -355,10 +359,14 @@ func cmdGetEx(c *Ctx) {
 	switch {
 	case opt.unit&(optEXAT|optPXAT) != 0 && at <= c.Now:
 		db.Delete(key, c.Now)
+		c.Notify(NotifyGeneric, "del", key)
 	case opt.expire != nil:
 		db.SetExpire(key, at)
+		c.Notify(NotifyGeneric, "expire", key)
 	case opt.flags&optPersist != 0:
-		db.Persist(key)
+		if db.Persist(key) {
+			c.Notify(NotifyGeneric, "persist", key)
+		}
 	}
 }
 
@@ -383,6 +391,7 @@ func cmdMSet(c *Ctx) {
 	for i := 1; i < len(c.Args); i += 2 {
 		k := c.Args[i]
 		c.DB(k).Set(k, newString(c.Args[i+1]))
+		c.Notify(NotifyString, "set", k)
 	}
 	c.OK()
 }
@@ -402,6 +411,7 @@ func cmdMSetNX(c *Ctx) {
 	for i := 1; i < len(c.Args); i += 2 {
 		k := c.Args[i]
 		c.DB(k).Set(k, newString(c.Args[i+1]))
+		c.Notify(NotifyString, "set", k)
 	}
 	c.Int(1)
 }
@@ -450,6 +460,7 @@ func incrBy(c *Ctx, d int64) {
 		// Redis replaces a raw string by a new integer-encoded one.
 		db.SetKeepTTL(key, &Object{Type: TypeString, Str: strconv.AppendInt(nil, cur, 10)})
 	}
+	c.Notify(NotifyString, "incrby", key)
 	c.Int(cur)
 }
 
@@ -481,6 +492,7 @@ func cmdIncrByFloat(c *Ctx) {
 	}
 	s := ldFormat(cur)
 	db.SetKeepTTL(key, &Object{Type: TypeString, Str: s})
+	c.Notify(NotifyString, "incrbyfloat", key)
 	c.Bulk(s)
 }
 
@@ -718,6 +730,7 @@ func cmdAppend(c *Ctx) {
 	o := db.Peek(key, c.Now)
 	if o == nil {
 		db.Set(key, newString(val))
+		c.Notify(NotifyString, "append", key)
 		c.Int(int64(len(val)))
 		return
 	}
@@ -727,6 +740,7 @@ func cmdAppend(c *Ctx) {
 	}
 	o.Str = append(s, val...)
 	o.Raw = true
+	c.Notify(NotifyString, "append", key)
 	c.Int(int64(len(o.Str)))
 }
 
@@ -811,6 +825,7 @@ func cmdSetRange(c *Ctx) {
 		s := make([]byte, int(off)+len(val))
 		copy(s[off:], val)
 		db.Set(key, &Object{Type: TypeString, Raw: true, Str: s})
+		c.Notify(NotifyString, "setrange", key)
 		c.Int(int64(len(s)))
 		return
 	}
@@ -834,6 +849,7 @@ func cmdSetRange(c *Ctx) {
 	copy(s[off:], val)
 	o.Str = s
 	o.Raw = true
+	c.Notify(NotifyString, "setrange", key)
 	c.Int(int64(len(s)))
 }
 
