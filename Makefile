@@ -7,8 +7,7 @@ PORT ?= 6379
 TEST_TIMEOUT ?= 8m
 FUZZTIME ?= 30s
 FUZZTIME_TEST ?= 5s
-FUZZ_PKG := ./proto
-FUZZ_TARGETS := FuzzParse FuzzReadValue
+FUZZ_TARGETS := ./proto:FuzzParse ./proto:FuzzReadValue ./proto/rdb:FuzzReader
 # `go run pkg@version` builds staticcheck in the module cache and leaves
 # go.mod alone. v0.8.2 is the newest release listed, and it runs on Go 1.26.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -46,10 +45,11 @@ heavy:
 # A renamed fuzz target would make `go test -fuzz` pass without fuzzing
 # anything, hence the check that each one exists.
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		grep -q "^func $$t(" $(FUZZ_PKG)/*_test.go || { echo "fuzz target $$t not found in $(FUZZ_PKG)"; exit 1; }; \
-		echo "$(GO) test -run '^\$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME) $(FUZZ_PKG)/"; \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZ_PKG)/ || exit 1; \
+	@for pt in $(FUZZ_TARGETS); do \
+		p=$${pt%%:*}; t=$${pt#*:}; \
+		grep -q "^func $$t(" $$p/*_test.go || { echo "fuzz target $$t not found in $$p"; exit 1; }; \
+		echo "$(GO) test -run '^\$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME) $$p/"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$p/ || exit 1; \
 	done
 
 bench:

@@ -293,6 +293,10 @@ options:
 	}
 	if added+updated == 0 {
 		c.NoPropagate()
+	} else if incr {
+		c.Notify(NotifyZSet, "zincr", key)
+	} else {
+		c.Notify(NotifyZSet, "zadd", key)
 	}
 	if added > 0 {
 		c.KeyReady(key)
@@ -312,18 +316,23 @@ func cmdZRem(c *Ctx) {
 	if !ok {
 		return
 	}
-	deleted := 0
+	deleted, removed := 0, false
 	for _, m := range c.Args[2:] {
 		if zs.Delete(m) {
 			deleted++
 		}
 		if zs.Len() == 0 {
-			db.Delete(key, c.Now)
+			removed = db.Delete(key, c.Now)
 			break
 		}
 	}
 	if deleted == 0 {
 		c.NoPropagate()
+	} else {
+		c.Notify(NotifyZSet, "zrem", key)
+	}
+	if removed {
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	c.Int(int64(deleted))
 }
@@ -453,9 +462,12 @@ func zstore(c *Ctx, dst []byte, zs *sortedSet) {
 			c.NoPropagate()
 			return
 		}
+		c.Notify(NotifyGeneric, "del", dst)
 	} else {
 		db.Set(dst, &Object{Type: TypeZSet, Val: zs})
 		c.Int(int64(zs.Len()))
+		// The event is the command's name: zunionstore, zrangestore, ...
+		c.Notify(NotifyZSet, c.cmdName(), dst)
 		c.KeyReady(dst)
 	}
 }
@@ -696,11 +708,14 @@ func zremrange(c *Ctx, kind zrangeKind) {
 	}
 	n := max(hi-lo, 0)
 	zs.DeleteRange(lo, hi)
-	if zs.Len() == 0 {
-		db.Delete(key, c.Now)
-	}
 	if n == 0 {
 		c.NoPropagate()
+	} else {
+		// The event is the command's name: zremrangebyrank, ...
+		c.Notify(NotifyZSet, c.cmdName(), key)
+	}
+	if zs.Len() == 0 && db.Delete(key, c.Now) {
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	c.Int(int64(n))
 }
@@ -791,8 +806,13 @@ func zpop(c *Ctx, keys [][]byte, highest bool, count int64, form zpopReply) ([]b
 		c.Double(score)
 	})
 	zs.DeleteRange(lo, hi)
-	if zs.Len() == 0 {
-		c.DB(key).Delete(key, c.Now)
+	if highest {
+		c.Notify(NotifyZSet, "zpopmax", key)
+	} else {
+		c.Notify(NotifyZSet, "zpopmin", key)
+	}
+	if zs.Len() == 0 && c.DB(key).Delete(key, c.Now) {
+		c.Notify(NotifyGeneric, "del", key)
 	}
 	return key, n
 }
