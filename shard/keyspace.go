@@ -148,6 +148,26 @@ func (db *DB) Set(key []byte, o *Object) {
 	db.signalReady(key)
 }
 
+// OverwriteString replaces the bytes of o, the live string value of key, in
+// place (no allocation when they fit), and clears key's TTL unless keepTTL:
+// SET's common case of overwriting a string. It reports false, changing
+// nothing, when o's buffer does not suit val and the caller must Set a new
+// object instead.
+func (db *DB) OverwriteString(key []byte, o *Object, val []byte, keepTTL bool) bool {
+	// Reuse a buffer only when it is not far larger than val, so that one
+	// big value does not pin memory under a key that now holds small ones.
+	if o.Type != TypeString || cap(o.Str) < len(val) || cap(o.Str) > 2*len(val)+32 {
+		return false
+	}
+	o.Str = append(o.Str[:0], val...)
+	o.Raw = false
+	o.LRU = lruClock(db.clock)
+	if !keepTTL && db.expires.Len() > 0 {
+		db.expires.DeleteBytes(key)
+	}
+	return true
+}
+
 // signalReady marks key ready for blocked clients when a value lands on it
 // (RENAME, COPY, MOVE or a store command can create a list, sorted set or
 // stream that clients wait for), as Redis's dbAdd does.

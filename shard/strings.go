@@ -264,9 +264,16 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 		}
 		return
 	}
-	if flags&optKeepTTL != 0 {
+	if get {
+		// Before the old bytes may be overwritten in place.
+		replyOld(c, old)
+	}
+	keepTTL := flags&optKeepTTL != 0
+	switch {
+	case old != nil && db.OverwriteString(key, old, val, keepTTL):
+	case keepTTL:
 		db.SetKeepTTL(key, newString(val))
-	} else {
+	default:
 		db.Set(key, newString(val))
 	}
 	c.Notify(NotifyString, "set", key)
@@ -274,11 +281,9 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 		db.SetExpire(key, at)
 		c.Notify(NotifyGeneric, "expire", key)
 	}
-	if get {
-		replyOld(c, old)
-		return
+	if !get {
+		c.OK()
 	}
-	c.OK()
 }
 
 func replyOld(c *Ctx, old *Object) {
