@@ -90,6 +90,7 @@ var params = []*param{
 type Config struct {
 	mu         sync.RWMutex
 	obufPubsub [3]int64 // client-output-buffer-limit pubsub: hard, soft, seconds
+	obufNormal [3]int64 // client-output-buffer-limit normal
 	notify     uint32   // notify-keyspace-events' classes (notify.go)
 	values     map[string]string
 	byName     map[string]*param
@@ -228,6 +229,7 @@ func (c *Config) store(p *param, v string) {
 		}
 		v = strings.TrimSpace(b.String())
 		c.obufPubsub = classes["pubsub"]
+		c.obufNormal = classes["normal"]
 	}
 	if p.kind == kindNotify {
 		v = c.storeNotify(v)

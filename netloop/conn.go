@@ -75,6 +75,9 @@ type conn struct {
 	paused   bool
 	// idleOut is the unsent output at the last idle check (see closeIfIdle).
 	idleOut int
+	// normalSoftSince is when unsent output first passed the normal
+	// class's soft limit (unix ms), 0 when under it.
+	normalSoftSince int64
 	// pauseWrites is set when a write command met CLIENT PAUSE WRITE.
 	pauseWrites bool
 
@@ -126,6 +129,7 @@ func (cn *conn) onTraffic() gnet.Action {
 	c := cn.gc
 	cn.paused = false
 	cn.drainOutbox()
+	cn.checkNormalLimit()
 	if cn.inflight {
 		if !cn.done.Load() {
 			// Blocked or slow: input keeps arriving, within the limit.
@@ -315,6 +319,7 @@ func (cn *conn) flush() {
 		_, _ = cn.gc.Write(out)
 		cn.s.stats.netOut.Add(uint64(len(out)))
 	}
+	cn.checkNormalLimit()
 	if n := cn.batch.Len(); n > 0 {
 		// The output pause is only checked between batches: size the next
 		// one so that, at this one's reply size, it stays near outputPause.

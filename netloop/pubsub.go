@@ -243,7 +243,7 @@ func (c *conn) deliver(b []byte) {
 	ob.scheduled = ob.scheduled || wake
 	ob.mu.Unlock()
 	if over {
-		c.closeForOutputLimit("hard")
+		c.closeForLimit("hard", "pubsub")
 		return
 	}
 	if wake {
@@ -277,7 +277,7 @@ func (cn *conn) drainOutbox() {
 	case ob.softSince == 0:
 		ob.softSince = now
 	case now-ob.softSince > secs*1000:
-		cn.closeForOutputLimit("soft")
+		cn.closeForLimit("soft", "pubsub")
 	}
 	if unsent > 0 {
 		// Nothing else wakes a subscriber whose socket drains: cron does.
@@ -285,12 +285,12 @@ func (cn *conn) drainOutbox() {
 	}
 }
 
-func (c *conn) closeForOutputLimit(which string) {
+func (c *conn) closeForLimit(which, class string) {
 	if c.outbox.closing.Swap(true) {
 		return
 	}
 	c.s.Log.Warn("Client scheduled to be closed ASAP for overcoming of output buffer limits.",
-		"id", c.id, "addr", c.addr, "limit", which, "class", "pubsub")
+		"id", c.id, "addr", c.addr, "limit", which, "class", class)
 	_ = c.gc.Close()
 }
 
@@ -300,6 +300,39 @@ func (c *Config) pubsubLimits() (hard, soft, secs int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.obufPubsub[0], c.obufPubsub[1], c.obufPubsub[2]
+}
+
+// normalLimits returns client-output-buffer-limit's normal class.
+func (c *Config) normalLimits() (hard, soft, secs int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.obufNormal[0], c.obufNormal[1], c.obufNormal[2]
+}
+
+// checkNormalLimit applies client-output-buffer-limit normal to a client
+// that is not a subscriber (on its loop, after writing replies): past the
+// hard limit, or past the soft limit for longer than its seconds, the
+// client is closed, as Redis does. 0 disables a limit (the default).
+func (cn *conn) checkNormalLimit() {
+	if cn.subscribed() {
+		return
+	}
+	hard, soft, secs := cn.s.Config.normalLimits()
+	if hard == 0 && soft == 0 {
+		return
+	}
+	unsent := int64(cn.gc.OutboundBuffered())
+	now := time.Now().UnixMilli()
+	switch {
+	case hard > 0 && unsent > hard:
+		cn.closeForLimit("hard", "normal")
+	case soft <= 0 || unsent <= soft:
+		cn.normalSoftSince = 0
+	case cn.normalSoftSince == 0:
+		cn.normalSoftSince = now
+	case now-cn.normalSoftSince > secs*1000:
+		cn.closeForLimit("soft", "normal")
+	}
 }
 
 // parseOutputLimits parses client-output-buffer-limit: one or more

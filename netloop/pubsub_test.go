@@ -210,3 +210,43 @@ func TestPubsubSlowSubscriber(t *testing.T) {
 		t.Fatalf("slow subscriber still connected:\n%s", list)
 	}
 }
+
+// TestNormalOutputLimit checks client-output-buffer-limit's normal class:
+// a client that pipelines large replies without reading is closed past the
+// hard limit, and another client is served throughout.
+func TestNormalOutputLimit(t *testing.T) {
+	srv := servertest.Start(t, "--client-output-buffer-limit", "normal", "1mb", "0", "0")
+	ctx := context.Background()
+	admin := srv.Client(t)
+	if err := admin.Set(ctx, "big", strings.Repeat("x", 100<<10), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := admin.ConfigGet(ctx, "client-output-buffer-limit").Val()["client-output-buffer-limit"]; got != "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60" {
+		t.Fatalf("CONFIG GET client-output-buffer-limit = %q", got)
+	}
+	slow := servertest.Dial(t, srv.Addr)
+	slow.Do("CLIENT", "SETNAME", "slow")
+	get := []byte("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n")
+	var req []byte
+	for i := 0; i < 200; i++ {
+		req = append(req, get...)
+	}
+	// 200 × 100 KB = 20 MB of replies that are never read.
+	go func() {
+		for i := 0; i < 10; i++ {
+			if _, err := slow.Conn().Write(req); err != nil {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for strings.Contains(admin.ClientList(ctx).Val(), "name=slow ") {
+		if time.Now().After(deadline) {
+			t.Fatal("the client past the normal hard limit was not closed")
+		}
+		if err := admin.Ping(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
