@@ -10,6 +10,7 @@ import (
 // events the engine sends (shard/notify.go), and the pub/sub registry
 // carries them to subscribers of __keyspace@<db>__:* and __keyevent@<db>__:*.
 
+//lint:ignore ST1005 Redis's exact text, which CONFIG SET's error reply quotes.
 var errNotifyClass = errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 
 // checkNotify validates a notify-keyspace-events value.
