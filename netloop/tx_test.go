@@ -204,3 +204,34 @@ func TestTxAtomicAcrossShards(t *testing.T) {
 		t.Fatalf("%s = %s, want %d", a, got, writers*rounds)
 	}
 }
+
+// TestWatchReadOnlyKeys checks that a write command leaves WATCH alone on
+// the keys it only reads (the sources of SINTERSTORE, ZUNIONSTORE, COPY)
+// and aborts it on the key it writes, as Redis does.
+func TestWatchReadOnlyKeys(t *testing.T) {
+	srv := servertest.Start(t, "--shards", "4")
+	raw := servertest.Dial(t, srv.Addr)
+	other := srv.Client(t)
+	ctx := context.Background()
+	other.SAdd(ctx, "s1", "a", "b")
+	other.SAdd(ctx, "s2", "b")
+	other.ZAdd(ctx, "z1", redis.Z{Score: 1, Member: "a"})
+	other.Set(ctx, "src", "v", 0)
+	f := func(watched string, write func(), wantAbort bool) {
+		t.Helper()
+		raw.Do("WATCH", watched)
+		write()
+		raw.Do("MULTI")
+		raw.Do("PING")
+		got := raw.Do("EXEC")
+		if aborted := got == "*-1\r\n"; aborted != wantAbort {
+			t.Errorf("WATCH %s: EXEC replied %q, want aborted=%v", watched, got, wantAbort)
+		}
+	}
+	f("s1", func() { other.SInterStore(ctx, "dst", "s1", "s2") }, false)
+	f("dst", func() { other.SInterStore(ctx, "dst", "s1", "s2") }, true)
+	f("z1", func() { other.ZUnionStore(ctx, "zdst", &redis.ZStore{Keys: []string{"z1"}}) }, false)
+	f("zdst", func() { other.ZUnionStore(ctx, "zdst", &redis.ZStore{Keys: []string{"z1"}}) }, true)
+	f("src", func() { other.Copy(ctx, "src", "copy", 0, true) }, false)
+	f("copy", func() { other.Copy(ctx, "src", "copy", 0, true) }, true)
+}

@@ -65,7 +65,7 @@ func registerKeys(t *Table) {
 		Summary: "Rename a key", Complexity: "O(1)", ACL: []string{"keyspace", "write", "slow"}}))
 	t.Add(gen(&Command{Name: "renamenx", Arity: 3, Flags: FlagWrite | FlagFast, Keys: two, Run: func(c *Ctx) { renameGeneric(c, true) },
 		Summary: "Rename a key, only if the new key does not exist", Complexity: "O(1)", ACL: []string{"keyspace", "write", "fast"}}))
-	t.Add(gen(&Command{Name: "copy", Arity: -3, Flags: FlagWrite | FlagDenyOOM, Keys: two, Run: cmdCopy, Since: "6.2.0",
+	t.Add(gen(&Command{Name: "copy", WritesKey: 2, Arity: -3, Flags: FlagWrite | FlagDenyOOM, Keys: two, Run: cmdCopy, Since: "6.2.0",
 		Summary: "Copy a key", Complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", ACL: []string{"keyspace", "write", "slow"}}))
 	t.Add(gen(&Command{Name: "move", Arity: 3, Flags: FlagWrite | FlagFast, Keys: one, Run: cmdMove,
 		Summary: "Move a key to another database", Complexity: "O(1)", ACL: []string{"keyspace", "write", "fast"}}))

@@ -56,11 +56,11 @@ func registerSets(t *Table) {
 	t.Add(st(&Command{Name: "sdiff", Arity: -2, Flags: FlagReadonly, Keys: all, Run: func(c *Ctx) { setUnionDiff(c, c.Args[1:], nil, true) },
 		Summary: "Subtract multiple sets", Complexity: unionComplexity, ACL: readSlow}))
 	store := FlagWrite | FlagDenyOOM
-	t.Add(st(&Command{Name: "sinterstore", Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setInter(c, c.Args[2:], c.Args[1], false, 0) },
+	t.Add(st(&Command{Name: "sinterstore", WritesKey: 1, Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setInter(c, c.Args[2:], c.Args[1], false, 0) },
 		Summary: "Intersect multiple sets and store the resulting set in a key", Complexity: interComplexity, ACL: writeSlow}))
-	t.Add(st(&Command{Name: "sunionstore", Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setUnionDiff(c, c.Args[2:], c.Args[1], false) },
+	t.Add(st(&Command{Name: "sunionstore", WritesKey: 1, Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setUnionDiff(c, c.Args[2:], c.Args[1], false) },
 		Summary: "Add multiple sets and store the resulting set in a key", Complexity: unionComplexity, ACL: writeSlow}))
-	t.Add(st(&Command{Name: "sdiffstore", Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setUnionDiff(c, c.Args[2:], c.Args[1], true) },
+	t.Add(st(&Command{Name: "sdiffstore", WritesKey: 1, Arity: -3, Flags: store, Keys: all, Run: func(c *Ctx) { setUnionDiff(c, c.Args[2:], c.Args[1], true) },
 		Summary: "Subtract multiple sets and store the resulting set in a key", Complexity: unionComplexity, ACL: writeSlow}))
 	t.Add(st(&Command{Name: "sintercard", Arity: -3, Flags: FlagReadonly, Keys: KeySpec{NumKeys: 1}, Run: cmdSInterCard, Since: "7.0.0",
 		Summary: "Intersect multiple sets and return the cardinality of the result", Complexity: interComplexity, ACL: readSlow}))

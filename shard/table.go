@@ -87,6 +87,11 @@ type Command struct {
 	Route func(e *Engine, args [][]byte) int
 	// ConnID identifies a KindConn command for the connection layer's switch.
 	ConnID int
+	// WritesKey, when set, is the 1-based position among the command's keys
+	// of the one key it may change (the destination of SINTERSTORE, COPY,
+	// …); the others are only read, and WATCH on them is left alone.
+	// Zero means any key may change.
+	WritesKey int
 
 	Subcommands []*Command
 

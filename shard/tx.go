@@ -308,6 +308,9 @@ func (c *Ctx) afterWrite(cmd *Command, failed bool) {
 		return
 	}
 	idx, _ := cmd.KeyIndexes(c.Args, nil)
+	if w := cmd.WritesKey; w > 0 && w <= len(idx) {
+		idx = idx[w-1 : w]
+	}
 	for _, i := range idx {
 		c.DB(c.Args[i]).touch(c.Args[i])
 	}

@@ -70,7 +70,7 @@ func registerZSets(t *Table) {
 	t.Add(z(&Command{Name: "zrange", Arity: -4, Flags: FlagReadonly, Keys: one, Since: "1.2.0",
 		Run:     func(c *Ctx) { zrangeGeneric(c, 1, false, zrangeAuto, zdirAuto) },
 		Summary: "Return a range of members in a sorted set", Complexity: rangeCx, ACL: readSlow}))
-	t.Add(z(&Command{Name: "zrangestore", Arity: -5, Flags: wr, Keys: KeySpec{First: 1, Last: 2, Step: 1}, Since: "6.2.0",
+	t.Add(z(&Command{Name: "zrangestore", WritesKey: 1, Arity: -5, Flags: wr, Keys: KeySpec{First: 1, Last: 2, Step: 1}, Since: "6.2.0",
 		Run:        func(c *Ctx) { zrangeGeneric(c, 2, true, zrangeAuto, zdirAuto) },
 		Summary:    "Store a range of members from sorted set into another key",
 		Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", ACL: writeSlow}))
@@ -122,14 +122,14 @@ func registerZSets(t *Table) {
 	t.Add(z(&Command{Name: "zintercard", Arity: -3, Flags: FlagReadonly, Keys: numKeys, Run: func(c *Ctx) { zsetOp(c, nil, 1, zopInter, true) }, Since: "7.0.0",
 		Summary:    "Intersect multiple sorted sets and return the cardinality of the result",
 		Complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", ACL: readSlow}))
-	t.Add(z(&Command{Name: "zunionstore", Arity: -4, Flags: wr, Keys: storeKeys, Since: "2.0.0",
+	t.Add(z(&Command{Name: "zunionstore", WritesKey: 1, Arity: -4, Flags: wr, Keys: storeKeys, Since: "2.0.0",
 		Run:        func(c *Ctx) { zsetOp(c, c.Args[1], 2, zopUnion, false) },
 		Summary:    "Add multiple sorted sets and store the resulting sorted set in a new key",
 		Complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", ACL: writeSlow}))
-	t.Add(z(&Command{Name: "zinterstore", Arity: -4, Flags: wr, Keys: storeKeys, Since: "2.0.0",
+	t.Add(z(&Command{Name: "zinterstore", WritesKey: 1, Arity: -4, Flags: wr, Keys: storeKeys, Since: "2.0.0",
 		Run:     func(c *Ctx) { zsetOp(c, c.Args[1], 2, zopInter, false) },
 		Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", Complexity: interCx, ACL: writeSlow}))
-	t.Add(z(&Command{Name: "zdiffstore", Arity: -4, Flags: wr, Keys: storeKeys, Since: "6.2.0",
+	t.Add(z(&Command{Name: "zdiffstore", WritesKey: 1, Arity: -4, Flags: wr, Keys: storeKeys, Since: "6.2.0",
 		Run:     func(c *Ctx) { zsetOp(c, c.Args[1], 2, zopDiff, false) },
 		Summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", Complexity: diffCx, ACL: writeSlow}))
 
