@@ -78,6 +78,9 @@ type conn struct {
 	// normalSoftSince is when unsent output first passed the normal
 	// class's soft limit (unix ms), 0 when under it.
 	normalSoftSince int64
+	// watchPending is set while a WATCH waits in the batch being built:
+	// EXEC must not be routed before its keys are registered.
+	watchPending bool
 	// pauseWrites is set when a write command met CLIENT PAUSE WRITE.
 	pauseWrites bool
 
@@ -320,6 +323,7 @@ func (cn *conn) flush() {
 		cn.s.stats.netOut.Add(uint64(len(out)))
 	}
 	cn.checkNormalLimit()
+	cn.watchPending = false
 	if n := cn.batch.Len(); n > 0 {
 		// The output pause is only checked between batches: size the next
 		// one so that, at this one's reply size, it stays near outputPause.

@@ -40,10 +40,7 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 	}
 	switch {
 	case shard.IsExec(cmd):
-		if !cn.exec() {
-			return false, true
-		}
-		return true, true
+		return cn.exec()
 	case cmd.Name == "watch" && cn.tx.active:
 		cn.errorReply("ERR WATCH inside MULTI is not allowed")
 		return true, false
@@ -82,6 +79,9 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		// A command that may block runs alone in its batch: its reply may
 		// come much later, and the replies before it must not wait for it.
 		return false, true
+	}
+	if cmd.Name == "watch" {
+		cn.watchPending = true
 	}
 	shardIdx, multi := b.Route(cmd, args)
 	if multi != nil {

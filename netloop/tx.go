@@ -83,28 +83,40 @@ func (cn *conn) unwatch() {
 }
 
 // exec runs the transaction. It reports accepted=false when it must wait
-// for the shard work already in the batch.
-func (cn *conn) exec() (accepted bool) {
+// for work already in the batch: a WATCH that has not run yet (its keys
+// decide which shards EXEC holds), or any command before a transaction that
+// needs several shards (which runs alone). last ends the batch after it.
+func (cn *conn) exec() (accepted, last bool) {
 	if !cn.tx.active {
 		cn.errorReply("ERR EXEC without MULTI")
-		return true
+		return true, false
 	}
 	if cn.tx.failed {
 		cn.endTx()
 		cn.unwatch()
 		cn.end(shard.ExecAbort(cn.out()))
-		return true
+		return true, false
 	}
 	b := cn.batch
-	if b.HasShardWork() {
-		return false
+	if cn.watchPending {
+		return false, true
+	}
+	var tx shard.Tx
+	if !cn.tx.watch.Empty() {
+		// The transaction takes the WATCH set with it (EXEC forgets it
+		// under the shards' tokens); the connection starts a new one.
+		tx.Watch = cn.tx.watch
+	}
+	tx.Calls = make([]shard.TxCall, len(cn.tx.queue))
+	copy(tx.Calls, cn.tx.queue)
+	shardIdx, multi := b.TxRoute(&tx)
+	if multi != nil && b.Len() > 0 {
+		return false, true
 	}
 	// Connection commands answer now, in queue order, so that a queued
 	// SELECT applies to the commands queued after it.
-	calls := make([]shard.TxCall, len(cn.tx.queue))
-	copy(calls, cn.tx.queue)
-	for i := range calls {
-		c := &calls[i]
+	for i := range tx.Calls {
+		c := &tx.Calls[i]
 		if c.Cmd.Kind != shard.KindConn {
 			c.DB = cn.db
 			continue
@@ -116,15 +128,13 @@ func (cn *conn) exec() (accepted bool) {
 			c.Reply = b.PopLocal()
 		}
 	}
-	tx := &shard.Tx{Calls: calls, Watch: cn.tx.watch}
 	cn.endTx()
-	// The transaction takes the WATCH set with it (EXEC forgets it under the
-	// shards' tokens); the connection starts a new one.
-	cn.tx.watch = cn.s.Engine.NewWatchSet()
-	b.Watch = cn.tx.watch
-	shardIdx, multi := b.TxRoute(tx)
-	b.AddTx(tx, shardIdx, multi)
-	return true
+	if tx.Watch != nil {
+		cn.tx.watch = cn.s.Engine.NewWatchSet()
+		b.Watch = cn.tx.watch
+	}
+	b.AddTx(&tx, shardIdx, multi)
+	return true, multi != nil
 }
 
 // resetTx ends any transaction and WATCH (RESET, disconnect).
