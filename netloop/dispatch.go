@@ -23,15 +23,15 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		}
 	}
 	if !cmd.ArityOK(len(args)) {
-		cn.queueError(proto.WrongArity(cmd.Name))
+		cn.reject(cmd, proto.WrongArity(cmd.Name))
 		return true, false
 	}
 	if !cn.authed && cmd.Flags&shard.FlagNoAuth == 0 {
-		cn.queueError(proto.ErrNoAuth)
+		cn.reject(cmd, proto.ErrNoAuth)
 		return true, false
 	}
 	if cn.subscribed() && !cn.resp3 && !allowedSubscribed(cmd) {
-		cn.queueError("ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		cn.reject(cmd, "ERR Can't execute '"+cmd.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return true, false
 	}
 	if cn.tx.active && !txControl(cmd) {
@@ -106,6 +106,14 @@ func (cn *conn) applyReplyMode() {
 		cn.batch.DropLast()
 		cn.reply = replyOn
 	}
+}
+
+// reject answers a known command refused before it ran, counting it in
+// INFO commandstats' rejected_calls as Redis does.
+func (cn *conn) reject(cmd *shard.Command, msg string) {
+	st := &cn.loop.cmds[cmd.ID()].Rejected
+	st.Store(st.Load() + 1)
+	cn.queueError(msg)
 }
 
 func (cn *conn) localError(msg string) {

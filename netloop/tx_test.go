@@ -3,6 +3,7 @@ package netloop_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -234,4 +235,23 @@ func TestWatchReadOnlyKeys(t *testing.T) {
 	f("zdst", func() { other.ZUnionStore(ctx, "zdst", &redis.ZStore{Keys: []string{"z1"}}) }, true)
 	f("src", func() { other.Copy(ctx, "src", "copy", 0, true) }, false)
 	f("copy", func() { other.Copy(ctx, "src", "copy", 0, true) }, true)
+}
+
+// TestRejectedCalls checks INFO commandstats' rejected_calls for commands
+// refused before running (wrong arity, not authenticated).
+func TestRejectedCalls(t *testing.T) {
+	srv := servertest.Start(t, "--requirepass", "pw")
+	raw := servertest.Dial(t, srv.Addr)
+	if got := raw.Do("GET", "k"); got != "-NOAUTH Authentication required.\r\n" {
+		t.Fatalf("GET before AUTH: %q", got)
+	}
+	raw.Do("AUTH", "pw")
+	if got := raw.Do("GET"); got != "-ERR wrong number of arguments for 'get' command\r\n" {
+		t.Fatalf("GET without key: %q", got)
+	}
+	raw.Do("GET", "k")
+	info := raw.Do("INFO", "commandstats")
+	if !strings.Contains(info, "cmdstat_get:calls=1,") || !strings.Contains(info, "rejected_calls=2,failed_calls=0") {
+		t.Fatalf("INFO commandstats:\n%s", info)
+	}
 }

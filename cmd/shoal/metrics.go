@@ -36,7 +36,7 @@ var (
 	descCmdCalls        = desc("redis_commands_total", "Calls per command (INFO commandstats calls).", "cmd")
 	descCmdDuration     = desc("redis_commands_duration_seconds_total", "Seconds spent executing each command (INFO commandstats usec).", "cmd")
 	descCmdFailed       = desc("redis_commands_failed_calls_total", "Calls per command that replied with an error.", "cmd")
-	descCmdRejected     = desc("redis_commands_rejected_calls_total", "Calls per command refused before running (wrong arity, NOAUTH, ...), as Redis counts them. Always 0: Shoal does not count refusals yet.", "cmd")
+	descCmdRejected     = desc("redis_commands_rejected_calls_total", "Calls per command refused before running (wrong arity, NOAUTH, ...), as Redis counts them.", "cmd")
 	descHits            = desc("redis_keyspace_hits_total", "Key lookups that found the key.")
 	descMisses          = desc("redis_keyspace_misses_total", "Key lookups that found no key.")
 	descExpired         = desc("redis_expired_keys_total", "Keys deleted because their TTL passed.")
