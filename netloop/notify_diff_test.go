@@ -364,6 +364,22 @@ func notifyScript(t *testing.T, addr, flags string) []string {
 	f("ZREMRANGEBYLEX", "{z}2", "-", "+")
 	f("ZREM", "z", "a", "b", "c", "d", "e", "f")
 
+	// Streams (explicit IDs: generated ones differ between servers).
+	f("XADD", "x", "1-1", "f", "v")
+	f("XADD", "x", "MAXLEN", "1", "2-1", "f", "v")
+	f("XADD", "x", "3-1", "f", "v")
+	f("XDEL", "x", "9-9")
+	f("XDEL", "x", "3-1")
+	f("XTRIM", "x", "MAXLEN", "0")
+	f("XSETID", "x", "5-5")
+	f("XGROUP", "CREATE", "x", "g", "0")
+	f("XGROUP", "CREATECONSUMER", "x", "g", "alice")
+	f("XGROUP", "DELCONSUMER", "x", "g", "alice")
+	f("XGROUP", "SETID", "x", "g", "$")
+	f("XGROUP", "DESTROY", "x", "g")
+	f("XGROUP", "CREATE", "nox", "g", "$", "MKSTREAM")
+	f("DEL", "x", "nox")
+
 	// Transactions, wrong types and flushes.
 	d.cmd("MULTI")
 	d.cmd("SET", "tx", "1")

@@ -55,6 +55,9 @@ type Waiter struct {
 	onTimeout []byte
 	timer     atomic.Pointer[time.Timer] // set after the timer starts, which may already have fired
 	e         *Engine
+	// servePast lets the waiters queued after this one be tried when it
+	// cannot be served (BlockEach).
+	servePast bool
 }
 
 // readyKey is a key with waiters that a command made ready.
@@ -79,11 +82,24 @@ func (s *Shard) markReady(db *DB, key string) {
 // destination), so that their shards are held while serving. The handler
 // must not append a reply after calling Block.
 func (c *Ctx) Block(keys [][]byte, extra [][]byte, timeout time.Duration, timeoutReply []byte, serve ServeFunc) {
+	c.block(keys, extra, timeout, timeoutReply, serve, false)
+}
+
+// BlockEach is Block for commands whose clients blocked on one key may
+// each want something else (XREAD after different IDs, XREADGROUP in
+// different groups): when serve cannot serve one of them, the clients
+// queued after it are still tried, as Redis's
+// serveClientsBlockedOnStreamKey tries every client blocked on a stream.
+func (c *Ctx) BlockEach(keys [][]byte, timeout time.Duration, timeoutReply []byte, serve ServeFunc) {
+	c.block(keys, nil, timeout, timeoutReply, serve, true)
+}
+
+func (c *Ctx) block(keys [][]byte, extra [][]byte, timeout time.Duration, timeoutReply []byte, serve ServeFunc, servePast bool) {
 	b := c.batch
 	if b == nil {
 		panic("BUG: Block outside a client batch")
 	}
-	w := &Waiter{b: b, db: c.DBIndex, resp3: c.Resp3, serve: serve, onTimeout: timeoutReply, e: c.e}
+	w := &Waiter{b: b, db: c.DBIndex, resp3: c.Resp3, serve: serve, onTimeout: timeoutReply, e: c.e, servePast: servePast}
 	w.Args = make([][]byte, len(c.Args))
 	for i, a := range c.Args {
 		w.Args[i] = append([]byte(nil), a...)
@@ -212,17 +228,21 @@ func (e *Engine) serveReady(s *Shard, held uint64) {
 }
 
 // serveKey serves the waiters of one key in FIFO order while the key can
-// serve them.
+// serve them; past a waiter it cannot serve only when that waiter says so
+// (BlockEach).
 func (e *Engine) serveKey(s *Shard, db *DB, key string, held uint64) {
-	for {
+	// Waiters before i could not be served and stay queued.
+	for i := 0; ; {
 		q := db.blocked[key]
-		if len(q) == 0 {
-			delete(db.blocked, key)
+		if i >= len(q) {
+			if len(q) == 0 {
+				delete(db.blocked, key)
+			}
 			return
 		}
-		w := q[0]
+		w := q[i]
 		if w.state.Load() == finished {
-			db.blocked[key] = q[1:]
+			db.blocked[key] = append(q[:i], q[i+1:]...)
 			continue
 		}
 		taken, ok := e.tryHold(w.shards, held)
@@ -242,7 +262,11 @@ func (e *Engine) serveKey(s *Shard, db *DB, key string, held uint64) {
 		if !w.serve(&ctx, w, []byte(key)) {
 			w.state.Store(waiting)
 			e.release(taken)
-			return
+			if !w.servePast {
+				return
+			}
+			i++
+			continue
 		}
 		w.state.Store(finished)
 		if len(ctx.effects) > 0 {

@@ -78,6 +78,7 @@ func (db *DB) expireIfNeeded(key []byte, now int64) bool {
 	db.sh.Stats.ExpiredKeys.Add(1)
 	db.touch(key)
 	db.notify(NotifyExpired, "expired", key)
+	db.signalReady(key)
 	return true
 }
 
@@ -205,6 +206,9 @@ func (db *DB) Delete(key []byte, now int64) bool {
 	if db.expires.Len() > 0 {
 		db.expires.DeleteBytes(key)
 	}
+	// Clients blocked in XREADGROUP on a deleted stream get an error, as
+	// with Redis 7.0's signalDeletedKeyAsReady.
+	db.signalReady(key)
 	return true
 }
 

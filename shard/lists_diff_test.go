@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/shoal-db/shoal/netloop/servertest"
 )
 
 // The list differential tests reuse stringsDiff (strings_diff_test.go): the
@@ -23,48 +21,7 @@ var listCommands = []string{
 
 // TestListsDiffCommandTable compares what COMMAND INFO and COMMAND DOCS say
 // about the list commands, the fields the command table defines.
-func TestListsDiffCommandTable(t *testing.T) {
-	d := newStringsDiff(t)
-	for _, name := range listCommands {
-		s := readValue(t, d.shoal.Do("COMMAND", "INFO", name))
-		r := readValue(t, d.redis.Do("COMMAND", "INFO", name))
-		if len(s.Elems) != 1 || len(s.Elems[0].Elems) < 7 || len(r.Elems) != 1 || len(r.Elems[0].Elems) < 7 {
-			t.Fatalf("COMMAND INFO %s: shoal %s, redis %s", name, render(s), render(r))
-		}
-		// name, arity, flags, first key, last key, step, ACL categories
-		for i := 0; i < 7; i++ {
-			gs, gr := render(s.Elems[0].Elems[i]), render(r.Elems[0].Elems[i])
-			if name == "lmpop" && i == 2 {
-				// Redis derives "movablekeys" from the key specs; the
-				// table has no such flag, so compare the rest.
-				gr = strings.Replace(gr, " movablekeys", "", 1)
-			}
-			d.cases++
-			if gs != gr {
-				t.Errorf("COMMAND INFO %s field %d: shoal %s, redis %s", name, i, gs, gr)
-			}
-		}
-		docs := func(raw *servertest.Raw) map[string]string {
-			v := readValue(t, raw.Do("COMMAND", "DOCS", name))
-			if len(v.Elems) != 2 {
-				t.Fatalf("COMMAND DOCS %s: %s", name, render(v))
-			}
-			m := map[string]string{}
-			for i := 0; i+1 < len(v.Elems[1].Elems); i += 2 {
-				m[string(v.Elems[1].Elems[i].Str)] = render(v.Elems[1].Elems[i+1])
-			}
-			return m
-		}
-		ds, dr := docs(d.shoal), docs(d.redis)
-		for _, field := range []string{"summary", "since", "group", "complexity"} {
-			d.cases++
-			if ds[field] != dr[field] {
-				t.Errorf("COMMAND DOCS %s %s: shoal %q, redis %q", name, field, ds[field], dr[field])
-			}
-		}
-	}
-	t.Logf("%d fields compared", d.cases)
-}
+func TestListsDiffCommandTable(t *testing.T) { diffCommandTable(t, listCommands) }
 
 func TestListsDiffPushPop(t *testing.T) {
 	d := newStringsDiff(t)

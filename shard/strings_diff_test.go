@@ -154,18 +154,31 @@ var stringCommands = []string{
 // TestStringsDiffCommandTable compares what COMMAND INFO and COMMAND DOCS
 // say about the string commands: the fields the table defines (the key
 // specification flags and the argument docs are generated elsewhere).
-func TestStringsDiffCommandTable(t *testing.T) {
+func TestStringsDiffCommandTable(t *testing.T) { diffCommandTable(t, stringCommands) }
+
+// diffCommandTable compares what COMMAND INFO and COMMAND DOCS say about
+// the named commands on Shoal and on redis-server: the fields the command
+// table defines. Redis derives "movablekeys" from key specifications and
+// prints the key triple of commands with a numkeys argument its own way;
+// the table has no such flag, so for those the triple is not compared.
+func diffCommandTable(t *testing.T, names []string) {
+	t.Helper()
 	d := newStringsDiff(t)
-	for _, name := range stringCommands {
+	for _, name := range names {
 		s := readValue(t, d.shoal.Do("COMMAND", "INFO", name))
 		r := readValue(t, d.redis.Do("COMMAND", "INFO", name))
 		if len(s.Elems) != 1 || len(s.Elems[0].Elems) < 7 || len(r.Elems) != 1 || len(r.Elems[0].Elems) < 7 {
 			t.Fatalf("COMMAND INFO %s: shoal %s, redis %s", name, render(s), render(r))
 		}
+		movable := strings.Contains(render(r.Elems[0].Elems[2]), "movablekeys")
 		// name, arity, flags, first key, last key, step, ACL categories
 		for i := 0; i < 7; i++ {
+			if movable && i >= 3 && i <= 5 {
+				continue
+			}
+			gs, gr := render(s.Elems[0].Elems[i]), strings.Replace(render(r.Elems[0].Elems[i]), " movablekeys", "", 1)
 			d.cases++
-			if gs, gr := render(s.Elems[0].Elems[i]), render(r.Elems[0].Elems[i]); gs != gr {
+			if gs != gr {
 				t.Errorf("COMMAND INFO %s field %d: shoal %s, redis %s", name, i, gs, gr)
 			}
 		}

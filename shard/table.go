@@ -124,6 +124,7 @@ func NewTable() *Table {
 	registerBlockingLists(t)
 	registerHashes(t)
 	registerSets(t)
+	registerStreams(t)
 	return t
 }
 

@@ -26,51 +26,7 @@ var zsetCommands = []string{
 // TestZSetDiffCommandTable compares what COMMAND INFO and COMMAND DOCS say
 // about the sorted set commands (ZRANK and ZREVRANK take Redis 7.2's
 // WITHSCORE, which changed their arity, so they are left out).
-func TestZSetDiffCommandTable(t *testing.T) {
-	d := newStringsDiff(t)
-	for _, name := range zsetCommands {
-		s := readValue(t, d.shoal.Do("COMMAND", "INFO", name))
-		r := readValue(t, d.redis.Do("COMMAND", "INFO", name))
-		if len(s.Elems) != 1 || len(s.Elems[0].Elems) < 7 || len(r.Elems) != 1 || len(r.Elems[0].Elems) < 7 {
-			t.Fatalf("COMMAND INFO %s: shoal %s, redis %s", name, render(s), render(r))
-		}
-		// Redis derives "movablekeys" from the key specs, and prints the
-		// key triple of the destination of ZUNIONSTORE and friends; the
-		// table has no such flag, and prints the numkeys spec as 0 0 0.
-		movable := strings.Contains(render(r.Elems[0].Elems[2]), "movablekeys")
-		// name, arity, flags, first key, last key, step, ACL categories
-		for i := 0; i < 7; i++ {
-			gs, gr := render(s.Elems[0].Elems[i]), render(r.Elems[0].Elems[i])
-			if movable && i >= 3 && i <= 5 {
-				continue
-			}
-			gr = strings.Replace(gr, " movablekeys", "", 1)
-			d.cases++
-			if gs != gr {
-				t.Errorf("COMMAND INFO %s field %d: shoal %s, redis %s", name, i, gs, gr)
-			}
-		}
-		docs := func(raw *servertest.Raw) map[string]string {
-			v := readValue(t, raw.Do("COMMAND", "DOCS", name))
-			if len(v.Elems) != 2 {
-				t.Fatalf("COMMAND DOCS %s: %s", name, render(v))
-			}
-			m := map[string]string{}
-			for i := 0; i+1 < len(v.Elems[1].Elems); i += 2 {
-				m[string(v.Elems[1].Elems[i].Str)] = render(v.Elems[1].Elems[i+1])
-			}
-			return m
-		}
-		ds, dr := docs(d.shoal), docs(d.redis)
-		for _, field := range []string{"summary", "since", "group", "complexity"} {
-			d.cases++
-			if ds[field] != dr[field] {
-				t.Errorf("COMMAND DOCS %s %s: shoal %q, redis %q", name, field, ds[field], dr[field])
-			}
-		}
-	}
-	t.Logf("%d fields compared", d.cases)
-}
+func TestZSetDiffCommandTable(t *testing.T) { diffCommandTable(t, zsetCommands) }
 
 // zaddMany returns a ZADD of n members "<prefix><i>" scored by score(i).
 func zaddMany(key, prefix string, n int, score func(i int) string) []string {
