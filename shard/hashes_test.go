@@ -441,27 +441,7 @@ func TestHashesMemory(t *testing.T) {
 					}
 				}
 			}
-			redisRaw := servertest.Dial(t, servertest.StartRedis(t))
-			usedMemory := func() int64 {
-				m := usedMemoryLine.FindStringSubmatch(string(readValue(t, redisRaw.Do("INFO", "memory")).Str))
-				n, _ := strconv.ParseInt(m[1], 10, 64)
-				return n
-			}
-			before := usedMemory()
-			load(redisRaw)
-			redisBytes := usedMemory() - before
-
-			srv := servertest.Start(t, "--shards", "1")
-			raw := servertest.Dial(t, srv.Addr)
-			heap := func() int64 {
-				runtime.GC()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				return int64(ms.HeapAlloc)
-			}
-			before = heap()
-			load(raw)
-			shoalBytes := heap() - before
+			redisBytes, shoalBytes, raw := measureMemory(t, load)
 			if got := raw.Do("DBSIZE"); got != ":100000\r\n" {
 				t.Fatalf("DBSIZE: %q", got)
 			}
@@ -473,4 +453,32 @@ func TestHashesMemory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// measureMemory loads the same data into a real redis-server and into a
+// one-shard Shoal, and returns Redis's used_memory growth, Shoal's heap
+// growth after a GC, and a connection to the Shoal server for checks.
+func measureMemory(t *testing.T, load func(r *servertest.Raw)) (redisBytes, shoalBytes int64, shoal *servertest.Raw) {
+	t.Helper()
+	redisRaw := servertest.Dial(t, servertest.StartRedis(t))
+	usedMemory := func() int64 {
+		m := usedMemoryLine.FindStringSubmatch(string(readValue(t, redisRaw.Do("INFO", "memory")).Str))
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		return n
+	}
+	before := usedMemory()
+	load(redisRaw)
+	redisBytes = usedMemory() - before
+
+	srv := servertest.Start(t, "--shards", "1")
+	shoal = servertest.Dial(t, srv.Addr)
+	heap := func() int64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	before = heap()
+	load(shoal)
+	return redisBytes, heap() - before, shoal
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -759,27 +758,7 @@ func TestStreamMemory(t *testing.T) {
 			}
 		}
 	}
-	redisRaw := servertest.Dial(t, servertest.StartRedis(t))
-	usedMemory := func() int64 {
-		m := usedMemoryLine.FindStringSubmatch(string(readValue(t, redisRaw.Do("INFO", "memory")).Str))
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		return n
-	}
-	before := usedMemory()
-	load(redisRaw)
-	redisBytes := usedMemory() - before
-
-	srv := servertest.Start(t, "--shards", "1")
-	raw := servertest.Dial(t, srv.Addr)
-	heap := func() int64 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return int64(ms.HeapAlloc)
-	}
-	before = heap()
-	load(raw)
-	shoalBytes := heap() - before
+	redisBytes, shoalBytes, raw := measureMemory(t, load)
 	if got := raw.Do("XLEN", "s"); got != ":1000000\r\n" {
 		t.Fatalf("XLEN: %q", got)
 	}

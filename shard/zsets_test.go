@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -645,27 +644,7 @@ func TestZSetMemory(t *testing.T) {
 			}
 		}
 	}
-	redisRaw := servertest.Dial(t, servertest.StartRedis(t))
-	usedMemory := func() int64 {
-		m := usedMemoryLine.FindStringSubmatch(string(readValue(t, redisRaw.Do("INFO", "memory")).Str))
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		return n
-	}
-	before := usedMemory()
-	load(redisRaw)
-	redisBytes := usedMemory() - before
-
-	srv := servertest.Start(t, "--shards", "1")
-	raw := servertest.Dial(t, srv.Addr)
-	heap := func() int64 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return int64(ms.HeapAlloc)
-	}
-	before = heap()
-	load(raw)
-	shoalBytes := heap() - before
+	redisBytes, shoalBytes, raw := measureMemory(t, load)
 	if got := raw.Do("ZCARD", "z"); got != ":1000000\r\n" {
 		t.Fatalf("ZCARD: %q", got)
 	}
