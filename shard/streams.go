@@ -143,6 +143,20 @@ func createStream(c *Ctx, key []byte) *stream.Stream {
 
 // parseStreamID parses a strict ID argument ("-" and "+" refused),
 // replying with Redis's error when it is not one.
+// parseStreamIDs parses every argument as a stream ID (XDEL, XACK),
+// replying with the error of the first bad one.
+func parseStreamIDs(c *Ctx, args [][]byte) ([]stream.ID, bool) {
+	ids := make([]stream.ID, 0, len(args))
+	for _, arg := range args {
+		id, ok := parseStreamID(c, arg)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}
+
 func parseStreamID(c *Ctx, arg []byte) (stream.ID, bool) {
 	id, ok := stream.ParseID(arg, 0, true)
 	if !ok {
@@ -514,13 +528,9 @@ func cmdXDel(c *Ctx) {
 		c.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-2)
-	for _, arg := range c.Args[2:] {
-		id, ok := parseStreamID(c, arg)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := parseStreamIDs(c, c.Args[2:])
+	if !ok {
+		return
 	}
 	n := s.Delete(ids)
 	if n == 0 {
@@ -731,13 +741,9 @@ func cmdXAck(c *Ctx) {
 		c.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-3)
-	for _, arg := range c.Args[3:] {
-		id, ok := parseStreamID(c, arg)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := parseStreamIDs(c, c.Args[3:])
+	if !ok {
+		return
 	}
 	n := 0
 	for _, id := range ids {
