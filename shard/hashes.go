@@ -76,18 +76,9 @@ func (v hashValue) Clone() Value { return hashValue{v.Hash.Clone()} }
 // write set, for a command about to change it. It returns nil for a missing
 // key; ok=false means it replied WRONGTYPE.
 func lookupHash(c *Ctx, db *DB, key []byte, write bool) (h *hash.Hash, ok bool) {
-	var o *Object
-	if write {
-		o = db.Peek(key, c.Now)
-	} else {
-		o = db.Lookup(key, c.Now)
-	}
+	o, ok := lookupTyped(c, db, key, write, TypeHash)
 	if o == nil {
-		return nil, true
-	}
-	if o.Type != TypeHash {
-		c.WrongType()
-		return nil, false
+		return nil, ok
 	}
 	return o.Val.(hashValue).Hash, true
 }

@@ -120,6 +120,22 @@ func (db *DB) lookupNoTouch(key []byte, now int64) *Object {
 	return o
 }
 
+// lookupTyped finds key for a command that reads it (counting a hit or
+// miss) or, with write, for one about to change it, and checks its type:
+// o is nil for a missing key, and ok=false means it replied WRONGTYPE.
+func lookupTyped(c *Ctx, db *DB, key []byte, write bool, t Type) (o *Object, ok bool) {
+	if write {
+		o = db.Peek(key, c.Now)
+	} else {
+		o = db.Lookup(key, c.Now)
+	}
+	if o != nil && o.Type != t {
+		c.WrongType()
+		return nil, false
+	}
+	return o, true
+}
+
 // Peek returns the live value of key, or nil, for a command about to write
 // it: like Redis's lookupKeyWrite it updates the access time but counts no
 // hit or miss.

@@ -87,18 +87,9 @@ func listOf(o *Object) *list.List { return o.Val.(listValue).List }
 // write set, for a command about to change it. It returns nil for a missing
 // key; ok=false means it replied WRONGTYPE.
 func lookupList(c *Ctx, db *DB, key []byte, write bool) (l *list.List, ok bool) {
-	var o *Object
-	if write {
-		o = db.Peek(key, c.Now)
-	} else {
-		o = db.Lookup(key, c.Now)
-	}
+	o, ok := lookupTyped(c, db, key, write, TypeList)
 	if o == nil {
-		return nil, true
-	}
-	if o.Type != TypeList {
-		c.WrongType()
-		return nil, false
+		return nil, ok
 	}
 	return listOf(o), true
 }

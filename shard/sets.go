@@ -82,18 +82,9 @@ func setOf(o *Object) *set.Set { return o.Val.(setValue).Set }
 // write set, for a command about to change it. It returns nil for a missing
 // key; ok=false means it replied WRONGTYPE.
 func lookupSet(c *Ctx, db *DB, key []byte, write bool) (s *set.Set, ok bool) {
-	var o *Object
-	if write {
-		o = db.Peek(key, c.Now)
-	} else {
-		o = db.Lookup(key, c.Now)
-	}
+	o, ok := lookupTyped(c, db, key, write, TypeSet)
 	if o == nil {
-		return nil, true
-	}
-	if o.Type != TypeSet {
-		c.WrongType()
-		return nil, false
+		return nil, ok
 	}
 	return setOf(o), true
 }

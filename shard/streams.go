@@ -118,18 +118,9 @@ func streamOf(o *Object) *stream.Stream { return o.Val.(streamValue).Stream }
 // missing key; ok=false means it replied WRONGTYPE.
 func lookupStream(c *Ctx, key []byte, write bool) (s *stream.Stream, ok bool) {
 	db := c.DB(key)
-	var o *Object
-	if write {
-		o = db.Peek(key, c.Now)
-	} else {
-		o = db.Lookup(key, c.Now)
-	}
+	o, ok := lookupTyped(c, db, key, write, TypeStream)
 	if o == nil {
-		return nil, true
-	}
-	if o.Type != TypeStream {
-		c.WrongType()
-		return nil, false
+		return nil, ok
 	}
 	return streamOf(o), true
 }
