@@ -42,7 +42,7 @@ race:
 # Tests the race detector would slow tenfold run at full size without it
 # (under -race they shrink themselves; see netloop/race_on_test.go).
 heavy:
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestPubsubFanout|TestHugeMultibulk' ./netloop/
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run 'TestPubsubFanout|TestHugeMultibulk|TestCacheEvictionPolicies' ./netloop/
 
 # A renamed fuzz target would make `go test -fuzz` pass without fuzzing
 # anything, hence the check that each one exists.

@@ -42,6 +42,7 @@ func (cn *conn) config(cmd *shard.Command, args [][]byte) {
 		cn.configSet(args[2:])
 	case "resetstat":
 		cn.s.resetStats()
+		cn.s.Engine.ResetLatency()
 		cn.ok()
 	case "help":
 		cn.help("CONFIG", []string{
@@ -105,6 +106,10 @@ func (cn *conn) configSet(args [][]byte) {
 	}
 	cfg.mu.Unlock()
 	cn.s.applyConfig()
+	if msg := cn.s.aof.configChanged(); msg != "" {
+		cn.errorReply(msg)
+		return
+	}
 	cn.ok()
 }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ const (
 	kindEnum
 	kindOutputLimits // client-output-buffer-limit's class groups
 	kindNotify       // notify-keyspace-events' class letters
+	kindPercentiles  // latency-tracking-info-percentiles
 )
 
 // param is one configuration directive.
@@ -68,18 +70,41 @@ var params = []*param{
 	{name: "daemonize", kind: kindBool, def: "no"},
 	{name: "pidfile", kind: kindString, def: ""},
 	{name: "supervised", kind: kindEnum, def: "no", enum: []string{"no", "upstart", "systemd", "auto"}},
+	{name: "syslog-enabled", kind: kindBool, def: "no"},
+	{name: "syslog-ident", kind: kindString, def: "shoal"},
+	{name: "syslog-facility", kind: kindEnum, def: "local0", enum: []string{"user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}},
 	{name: "notify-keyspace-events", kind: kindNotify, def: "", mutable: true},
 	// Accepted for compatibility; the features behind them come with later
 	// issues (persistence, cache mode, replication, pub/sub).
-	{name: "save", kind: kindString, def: "3600 1 300 100 60 10000", mutable: true, inert: true},
-	{name: "appendonly", kind: kindBool, def: "no", mutable: true, inert: true},
-	{name: "appendfsync", kind: kindEnum, def: "everysec", enum: []string{"always", "everysec", "no"}, mutable: true, inert: true},
-	{name: "dir", kind: kindString, def: ".", mutable: true, inert: true},
-	{name: "dbfilename", kind: kindString, def: "dump.rdb", mutable: true, inert: true},
-	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: 1 << 62, mutable: true, inert: true},
-	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, mutable: true, inert: true},
-	{name: "slowlog-log-slower-than", kind: kindInt, def: "10000", min: -1, max: 1 << 62, mutable: true, inert: true},
-	{name: "slowlog-max-len", kind: kindInt, def: "128", min: 0, max: 1 << 31, mutable: true, inert: true},
+	{name: "save", kind: kindString, def: "3600 1 300 100 60 10000", mutable: true},
+	{name: "appendonly", kind: kindBool, def: "no", mutable: true},
+	{name: "appendfsync", kind: kindEnum, def: "everysec", enum: []string{"always", "everysec", "no"}, mutable: true},
+	{name: "appendfilename", kind: kindString, def: "appendonly.aof"},
+	{name: "appenddirname", kind: kindString, def: "appendonlydir"},
+	{name: "no-appendfsync-on-rewrite", kind: kindBool, def: "no", mutable: true},
+	intParam("auto-aof-rewrite-percentage", "100", 0, math.MaxInt32, true),
+	{name: "auto-aof-rewrite-min-size", kind: kindMemory, def: "67108864", min: 0, max: math.MaxInt64, mutable: true},
+	{name: "aof-load-truncated", kind: kindBool, def: "yes", mutable: true},
+	{name: "aof-use-rdb-preamble", kind: kindBool, def: "yes", mutable: true},
+	{name: "aof-rewrite-incremental-fsync", kind: kindBool, def: "yes", mutable: true},
+	// Shoal writes no timestamp annotations; it skips them when loading.
+	{name: "aof-timestamp-enabled", kind: kindBool, def: "no", mutable: true, inert: true},
+	{name: "dir", kind: kindString, def: ".", mutable: true},
+	{name: "dbfilename", kind: kindString, def: "dump.rdb", mutable: true},
+	{name: "rdbcompression", kind: kindBool, def: "yes", mutable: true},
+	{name: "rdbchecksum", kind: kindBool, def: "yes", mutable: true},
+	{name: "stop-writes-on-bgsave-error", kind: kindBool, def: "yes", mutable: true},
+	{name: "maxmemory", kind: kindMemory, def: "0", min: 0, max: 1 << 62, mutable: true},
+	{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, mutable: true},
+	intParam("maxmemory-samples", "5", 1, 64, true),
+	intParam("maxmemory-eviction-tenacity", "10", 0, 100, true),
+	intParam("lfu-log-factor", "10", 0, math.MaxInt32, true),
+	intParam("lfu-decay-time", "1", 0, math.MaxInt32, true),
+	{name: "slowlog-log-slower-than", kind: kindInt, def: "10000", min: -1, max: math.MaxInt64, mutable: true},
+	{name: "slowlog-max-len", kind: kindInt, def: "128", min: 0, max: math.MaxInt64, mutable: true},
+	{name: "latency-monitor-threshold", kind: kindInt, def: "0", min: 0, max: math.MaxInt64, mutable: true},
+	{name: "latency-tracking", kind: kindBool, def: "yes", mutable: true},
+	{name: "latency-tracking-info-percentiles", kind: kindPercentiles, def: "50 99 99.9", mutable: true},
 	{name: "client-output-buffer-limit", kind: kindOutputLimits, def: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", mutable: true},
 	{name: "metrics-bind", kind: kindString, def: "127.0.0.1"},
 	intParam("metrics-port", "9121", 0, 65535, false),
@@ -91,6 +116,7 @@ type Config struct {
 	mu         sync.RWMutex
 	obufPubsub [3]int64 // client-output-buffer-limit pubsub: hard, soft, seconds
 	obufNormal [3]int64 // client-output-buffer-limit normal
+	obufRepl   [3]int64 // client-output-buffer-limit replica
 	notify     uint32   // notify-keyspace-events' classes (notify.go)
 	values     map[string]string
 	byName     map[string]*param
@@ -230,6 +256,7 @@ func (c *Config) store(p *param, v string) {
 		v = strings.TrimSpace(b.String())
 		c.obufPubsub = classes["pubsub"]
 		c.obufNormal = classes["normal"]
+		c.obufRepl = classes["replica"]
 	}
 	if p.kind == kindNotify {
 		v = c.storeNotify(v)
@@ -265,6 +292,8 @@ func (p *param) normalize(v string) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	case kindNotify:
 		return v, checkNotify(v)
+	case kindPercentiles:
+		return normalizePercentiles(v)
 	case kindOutputLimits:
 		if _, ok := parseOutputLimits(v); !ok {
 			return "", errors.New("argument must be '<class> <hard> <soft> <soft_seconds>' groups with class normal, replica or pubsub")
@@ -392,4 +421,38 @@ func (c *Config) match(pattern []byte) [][2]string {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
+}
+
+// applyMemory hands the maxmemory directives to the engine and derives the
+// Go runtime's soft memory limit from maxmemory: the dataset may use
+// maxmemory, and the rest of the process (connection buffers, the
+// runtime, garbage not yet collected) gets an eighth more plus 8 MiB
+// before the collector works harder, which keeps the resident set under
+// 1.5 times maxmemory (netloop/cache_test.go). A GOMEMLIMIT set in the
+// environment wins.
+func (s *Server) applyMemory() {
+	c := s.Config
+	policy, _ := shard.ParsePolicy(c.Get("maxmemory-policy"))
+	maxmem := c.Int64("maxmemory")
+	s.Engine.SetEviction(shard.Eviction{
+		MaxMemory:    maxmem,
+		Policy:       policy,
+		Samples:      c.Int("maxmemory-samples"),
+		Tenacity:     c.Int("maxmemory-eviction-tenacity"),
+		LFULogFactor: c.Int("lfu-log-factor"),
+		LFUDecayTime: c.Int("lfu-decay-time"),
+	})
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(RuntimeMemoryLimit(maxmem))
+}
+
+// RuntimeMemoryLimit is the Go runtime's memory limit for a maxmemory
+// value (0: none).
+func RuntimeMemoryLimit(maxmem int64) int64 {
+	if maxmem == 0 {
+		return math.MaxInt64
+	}
+	return maxmem + maxmem/8 + 8<<20
 }

@@ -83,6 +83,12 @@ type conn struct {
 	watchPending bool
 	// pauseWrites is set when a write command met CLIENT PAUSE WRITE.
 	pauseWrites bool
+	// fsyncHeld is set while the finished batch's replies wait for an AOF
+	// fsync (aof.go).
+	fsyncHeld bool
+	// monFeed is set, once per parse, while some connection runs MONITOR;
+	// monitoring marks this connection as one (monitor.go).
+	monFeed, monitoring bool
 
 	addr, laddr string
 	created     time.Time
@@ -140,6 +146,9 @@ func (cn *conn) onTraffic() gnet.Action {
 		}
 		cn.inflight = false
 		cn.done.Store(false)
+		if g := cn.s.aof.gate.Load(); g != nil && !cn.fsyncHeld && cn.holdReplies(g) {
+			return cn.checkQueryLimit()
+		}
 		cn.flush()
 		if cn.closing {
 			return gnet.Close
@@ -165,6 +174,10 @@ func (cn *conn) onTraffic() gnet.Action {
 		}
 		cn.s.stats.netIn.Add(uint64(consumed))
 		if cn.batch.Len() == 0 {
+			if cn.closing {
+				// SHUTDOWN closes the connection without a reply.
+				return gnet.Close
+			}
 			if consumed > 0 {
 				cn.consume(consumed)
 				continue
@@ -177,6 +190,10 @@ func (cn *conn) onTraffic() gnet.Action {
 		}
 		if !cn.batch.Exec() {
 			cn.inflight = true
+			cn.consume(consumed)
+			return gnet.None
+		}
+		if g := cn.s.aof.gate.Load(); g != nil && cn.holdReplies(g) {
 			cn.consume(consumed)
 			return gnet.None
 		}
@@ -260,6 +277,7 @@ func (cn *conn) parse(buf []byte) (int, error) {
 	defer cn.accountConnCommands(start)
 	// CONFIG SET proto-max-bulk-len applies to open connections too.
 	cn.parser.Limits = *cn.s.limits.Load()
+	cn.monFeed = cn.s.monitors.n.Load() > 0
 	consumed := 0
 	for consumed < len(buf) && cn.batch.Len() < cn.batchCap {
 		cn.parser.Unauthenticated = !cn.authed
@@ -317,6 +335,9 @@ func (cn *conn) copyInline(args [][]byte) [][]byte {
 
 // flush writes the replies of the finished batch and readies the next one.
 func (cn *conn) flush() {
+	cn.fsyncHeld = false
+	// Counted before the replies leave, so a client that has them sees it.
+	cn.loop.countBatch(cn.batch.Len())
 	out := cn.batch.Output()
 	if len(out) > 0 {
 		_, _ = cn.gc.Write(out)

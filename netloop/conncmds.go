@@ -49,31 +49,31 @@ func registerConnCommands(t *shard.Table) {
 	}
 	t.Add(conn(&shard.Command{Name: "ping", Arity: -1, Flags: shard.FlagFast, ConnID: connPing,
 		Summary: "Returns the server's liveliness response.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "echo", Arity: 2, Flags: shard.FlagFast, ConnID: connEcho,
+	t.Add(conn(&shard.Command{Name: "echo", Arity: 2, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagFast, ConnID: connEcho,
 		Summary: "Returns the given string.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "quit", Arity: -1, Flags: shard.FlagNoAuth | shard.FlagFast | shard.FlagAllowBusy, ConnID: connQuit,
+	t.Add(conn(&shard.Command{Name: "quit", Arity: -1, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagNoAuth | shard.FlagFast | shard.FlagAllowBusy, ConnID: connQuit,
 		Summary: "Closes the connection.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "reset", Arity: 1, Flags: shard.FlagNoAuth | shard.FlagFast, ConnID: connReset, Since: "6.2.0",
+	t.Add(conn(&shard.Command{Name: "reset", Arity: 1, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagNoAuth | shard.FlagFast, ConnID: connReset, Since: "6.2.0",
 		Summary: "Resets the connection.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "hello", Arity: -1, Flags: shard.FlagNoAuth | shard.FlagFast, ConnID: connHello, Since: "6.0.0",
+	t.Add(conn(&shard.Command{Name: "hello", Arity: -1, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagNoAuth | shard.FlagFast, ConnID: connHello, Since: "6.0.0",
 		Summary: "Handshakes with the Redis server.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "auth", Arity: -2, Flags: shard.FlagNoAuth | shard.FlagFast, ConnID: connAuth,
+	t.Add(conn(&shard.Command{Name: "auth", Arity: -2, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagNoAuth | shard.FlagFast, ConnID: connAuth,
 		Summary: "Authenticates the connection.", Complexity: "O(N) where N is the number of passwords defined for the user", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "select", Arity: 2, Flags: shard.FlagFast, ConnID: connSelect, Since: "2.0.0",
+	t.Add(conn(&shard.Command{Name: "select", Arity: 2, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagFast, ConnID: connSelect, Since: "2.0.0",
 		Summary: "Changes the selected database.", Complexity: "O(1)", ACL: []string{"fast", "connection"}}))
-	t.Add(conn(&shard.Command{Name: "time", Arity: 1, Flags: shard.FlagFast, ConnID: connTime, Group: "server", Since: "2.6.0",
+	t.Add(conn(&shard.Command{Name: "time", Arity: 1, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagFast, ConnID: connTime, Group: "server", Since: "2.6.0",
 		Summary: "Returns the server time.", Complexity: "O(1)", ACL: []string{"fast"}}))
-	t.Add(conn(&shard.Command{Name: "shutdown", Arity: -1, Flags: shard.FlagAdmin | shard.FlagNoScript, ConnID: connShutdown, Group: "server",
+	t.Add(conn(&shard.Command{Name: "shutdown", Arity: -1, Flags: shard.FlagLoading | shard.FlagStale | shard.FlagAdmin | shard.FlagNoScript, ConnID: connShutdown, Group: "server",
 		Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", ACL: []string{"admin", "slow", "dangerous"}}))
-	t.Add(conn(&shard.Command{Name: "command", Arity: -1, ConnID: connCommand, Group: "server", Since: "2.8.13",
+	t.Add(conn(&shard.Command{Name: "command", Arity: -1, Flags: shard.FlagLoading | shard.FlagStale, ConnID: connCommand, Group: "server", Since: "2.8.13",
 		Summary: "Returns detailed information about all commands.", Complexity: "O(N) where N is the total number of Redis commands", ACL: []string{"slow", "connection"},
 		Subcommands: []*shard.Command{
-			sub("count", 2, 0, "Returns a count of commands."),
-			sub("info", -2, 0, "Returns information about one, multiple or all commands."),
-			sub("docs", -2, 0, "Returns documentary information about one, multiple or all commands."),
-			sub("list", -2, 0, "Returns a list of command names."),
-			sub("getkeys", -4, 0, "Extracts the key names from an arbitrary command."),
-			sub("help", 2, 0, "Returns helpful text about the different subcommands."),
+			sub("count", 2, shard.FlagLoading|shard.FlagStale, "Returns a count of commands."),
+			sub("info", -2, shard.FlagLoading|shard.FlagStale, "Returns information about one, multiple or all commands."),
+			sub("docs", -2, shard.FlagLoading|shard.FlagStale, "Returns documentary information about one, multiple or all commands."),
+			sub("list", -2, shard.FlagLoading|shard.FlagStale, "Returns a list of command names."),
+			sub("getkeys", -4, shard.FlagLoading|shard.FlagStale, "Extracts the key names from an arbitrary command."),
+			sub("help", 2, shard.FlagLoading|shard.FlagStale, "Returns helpful text about the different subcommands."),
 		}}))
 	t.Add(conn(&shard.Command{Name: "config", Arity: -2, ConnID: connConfig, Group: "server", Since: "2.0.0",
 		Summary: "A container for server configuration commands.", Complexity: "Depends on subcommand.", ACL: []string{"slow"},
@@ -410,6 +410,14 @@ func (cn *conn) shutdown(args [][]byte) bool {
 		cn.errorReply("ERR No shutdown in progress.")
 		return false
 	}
+	cn.s.persist.mu.Lock()
+	switch {
+	case save:
+		cn.s.persist.exitSave = 1
+	case noSave:
+		cn.s.persist.exitSave = -1
+	}
+	cn.s.persist.mu.Unlock()
 	cn.s.Log.Warn("User requested shutdown...")
 	cn.s.RequestShutdown()
 	// Redis closes the connection without a reply when it shuts down.

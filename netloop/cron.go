@@ -46,6 +46,9 @@ func (s *Server) cron(stop <-chan struct{}) {
 			if n%100 == 0 {
 				s.closeIdle()
 			}
+			if n%10 == 0 {
+				s.persist.cron(time.Now())
+			}
 		case <-stop:
 			return
 		}
@@ -130,6 +133,8 @@ func (s *Server) applyConfig() {
 	s.Engine.Inline.Store(s.Config.Bool("shard-inline-exec"))
 	s.Engine.MaxBulkLen.Store(s.Config.Int64("proto-max-bulk-len"))
 	s.applyNotify()
+	s.applyLatency()
+	s.applyMemory()
 	limits := s.Config.Limits()
 	s.limits.Store(&limits)
 }

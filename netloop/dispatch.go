@@ -1,6 +1,8 @@
 package netloop
 
 import (
+	"time"
+
 	"github.com/shoal-db/shoal/proto"
 	"github.com/shoal-db/shoal/shard"
 )
@@ -10,6 +12,17 @@ import (
 // means it must wait for the next batch (a multi-shard command behind
 // others); last=true ends the batch after it.
 func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
+	local := len(cn.batch.Local())
+	accepted, last = cn.dispatchOne(args)
+	// Errors answered here (unknown command, rejections, connection
+	// commands, EXECABORT) count in INFO errorstats; shards count theirs.
+	if l := cn.batch.Local(); len(l) > local && l[local] == '-' {
+		cn.s.Engine.CountError(l[local:])
+	}
+	return accepted, last
+}
+
+func (cn *conn) dispatchOne(args [][]byte) (accepted, last bool) {
 	s := cn.s
 	cmd := s.table.Lookup(args[0])
 	b := cn.batch
@@ -30,16 +43,40 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		cn.reject(cmd, proto.ErrNoAuth)
 		return true, false
 	}
+	if p := s.persist; p.loading.Load() && cmd.Flags&shard.FlagLoading == 0 {
+		cn.reject(cmd, errLoading)
+		return true, false
+	}
+	if m := s.persist.refusal.Load(); m != nil && (cmd.Flags&shard.FlagWrite != 0 || cmd.ConnID == connPing) {
+		cn.reject(cmd, *m)
+		return true, false
+	}
+	if cn.tx.active && oomInMulti(cmd) && s.Engine.OutOfMemory() {
+		// Queuing could use memory without bound: Redis refuses every
+		// command but EXEC, DISCARD, QUIT and RESET in a transaction while
+		// out of memory, which also dooms the transaction.
+		cn.reject(cmd, shard.OOMError)
+		return true, false
+	}
 	if cn.subscribed() && !cn.resp3 && !allowedSubscribed(cmd) {
 		cn.reject(cmd, "ERR Can't execute '"+cmd.Name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return true, false
 	}
+	if cn.monFeed && cn.monitorRefuses(cmd) {
+		return true, false
+	}
 	if cn.tx.active && !txControl(cmd) {
+		if cmd.ConnID == connMonitor {
+			return cn.monitorCommand(cmd)
+		}
 		cn.enqueue(cmd, args)
 		return true, false
 	}
 	switch {
 	case shard.IsExec(cmd):
+		if cn.monFeed {
+			return cn.execMonitored(cmd, args)
+		}
 		return cn.exec()
 	case cmd.Name == "watch" && cn.tx.active:
 		cn.errorReply("ERR WATCH inside MULTI is not allowed")
@@ -55,8 +92,27 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 	}
 	cn.lastCmd.Store(cmd)
 	if cmd.Kind == shard.KindConn {
+		if cmd.ConnID == connMonitor {
+			return cn.monitorCommand(cmd)
+		}
 		before := len(b.Local())
+		lat := s.Engine.LatencyOn()
+		var t0 time.Time
+		if lat != nil {
+			t0 = time.Now()
+		}
 		last = cn.runConn(cmd, args)
+		if lat != nil {
+			if ns := int64(time.Since(t0)); s.Engine.RecordConn(lat, cmd, ns) {
+				s.slowCommand(cn, cmd, args, ns)
+			}
+		}
+		if cn.monFeed {
+			if cmd.ConnID == connReset {
+				cn.stopMonitor()
+			}
+			cn.feedMonitors(cmd, args, cn.db)
+		}
 		failed := len(b.Local()) > before && b.Local()[before] == '-'
 		cn.loop.cmds[cmd.ID()].Record(0, failed)
 		cn.connRan = append(cn.connRan, cmd.ID())
@@ -74,7 +130,7 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		cn.pauseWrites = true
 		return false, true
 	}
-	blocking := cmd.Flags&shard.FlagBlocking != 0
+	blocking := cmd.Flags&shard.FlagBlocking != 0 || cmd.Defers
 	if blocking && b.Len() > 0 {
 		// A command that may block runs alone in its batch: its reply may
 		// come much later, and the replies before it must not wait for it.
@@ -84,10 +140,13 @@ func (cn *conn) dispatch(args [][]byte) (accepted, last bool) {
 		cn.watchPending = true
 	}
 	shardIdx, multi := b.Route(cmd, args)
+	if multi != nil && b.Len() > 0 {
+		return false, true
+	}
+	if cn.monFeed {
+		cn.feedMonitors(cmd, args, cn.db)
+	}
 	if multi != nil {
-		if b.Len() > 0 {
-			return false, true
-		}
 		b.AddMulti(multi, cmd, args, cn.db)
 		cn.applyReplyMode()
 		return true, true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,8 @@ func (s *Server) registerInfo(t *shard.Table) {
 	t.Add(&shard.Command{Name: "info", Arity: -1, Flags: shard.FlagLoading | shard.FlagStale, Kind: shard.KindAllShards,
 		Group: "server", Since: "1.0.0", Summary: "Returns information and statistics about the server.",
 		Complexity: "O(1)", ACL: []string{"slow", "dangerous"}, Run: s.cmdInfo})
+	s.registerSlowlog(t)
+	s.registerLatency(t)
 }
 
 // cmdInfo runs with every shard held, so the keyspace section is a
@@ -52,6 +55,7 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 				want[d] = true
 			}
 			want["commandstats"] = true
+			want["latencystats"] = true
 		default:
 			want[sec] = true
 		}
@@ -87,7 +91,7 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 		w("gcc_version", "0.0.0")
 		w("go_version", runtime.Version())
 		w("process_id", os.Getpid())
-		w("process_supervised", "no")
+		w("process_supervised", supervisedBy(s.Config.Get("supervised")))
 		w("run_id", s.runID)
 		w("tcp_port", s.Config.Int("port"))
 		w("server_time_usec", now.UnixMicro())
@@ -113,43 +117,55 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 		w("clients_in_timeout_table", 0)
 	})
 	section("memory", func(w func(string, any)) {
+		// used_memory is the shards' accounting of keys, values and TTLs
+		// (shard/evict.go), the number maxmemory limits; the Go heap,
+		// which also holds connection buffers, the runtime's own data and
+		// garbage not yet collected, is shown beside it.
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		used := ms.HeapAlloc
+		used := uint64(s.Engine.MemoryUsed())
+		peak := uint64(s.Engine.MemoryPeak())
+		rss := rssBytes()
+		maxmem := uint64(s.Config.Int64("maxmemory"))
 		w("used_memory", used)
 		w("used_memory_human", humanBytes(used))
-		w("used_memory_rss", rssBytes())
-		w("used_memory_peak", ms.HeapSys)
+		w("used_memory_rss", rss)
+		w("used_memory_rss_human", humanBytes(rss))
+		w("used_memory_peak", peak)
+		w("used_memory_peak_human", humanBytes(peak))
 		w("used_memory_dataset", used)
+		w("used_memory_dataset_perc", "100.00%")
 		w("total_system_memory", totalMemory())
-		w("maxmemory", s.Config.Int64("maxmemory"))
-		w("maxmemory_human", humanBytes(uint64(s.Config.Int64("maxmemory"))))
+		w("total_system_memory_human", humanBytes(totalMemory()))
+		w("maxmemory", maxmem)
+		w("maxmemory_human", humanBytes(maxmem))
 		w("maxmemory_policy", s.Config.Get("maxmemory-policy"))
-		w("mem_fragmentation_ratio", "1.00")
+		ratio := 0.0
+		if used > 0 {
+			ratio = float64(rss) / float64(used)
+		}
+		w("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
+		w("mem_fragmentation_bytes", int64(rss)-int64(used))
 		w("mem_allocator", "go")
+		w("go_heap_alloc", ms.HeapAlloc)
+		w("go_heap_sys", ms.HeapSys)
+		w("go_memory_limit", debug.SetMemoryLimit(-1))
 		w("go_heap_objects", ms.HeapObjects)
 		w("go_gc_cycles", ms.NumGC)
 		w("go_gc_pause_total_ns", ms.PauseTotalNs)
 	})
 	section("persistence", func(w func(string, any)) {
-		w("loading", 0)
-		w("async_loading", 0)
-		w("rdb_changes_since_last_save", 0)
-		w("rdb_bgsave_in_progress", 0)
-		w("rdb_last_save_time", s.started.Unix())
-		w("rdb_last_bgsave_status", "ok")
-		w("aof_enabled", 0)
-		w("aof_rewrite_in_progress", 0)
-		w("aof_last_bgrewrite_status", "ok")
-		w("aof_last_write_status", "ok")
+		s.persist.info(w)
+		s.aof.info(w)
 	})
 	section("stats", func(w func(string, any)) {
-		var hits, misses, expired, cmds, hops, multi uint64
+		var hits, misses, expired, evicted, cmds, hops, multi uint64
 		for i := 0; i < s.Engine.NumShards(); i++ {
 			st := &s.Engine.Shard(i).Stats
 			hits += st.Hits.Load()
 			misses += st.Misses.Load()
 			expired += st.ExpiredKeys.Load()
+			evicted += st.EvictedKeys.Load()
 			cmds += st.Commands.Load()
 			hops += st.Hops.Load()
 			multi += st.MultiShard.Load()
@@ -168,7 +184,7 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 		w("total_net_output_bytes", s.stats.netOut.Load())
 		w("rejected_connections", s.stats.rejectedConns.Load())
 		w("expired_keys", expired)
-		w("evicted_keys", 0)
+		w("evicted_keys", evicted)
 		w("keyspace_hits", hits)
 		w("keyspace_misses", misses)
 		w("pubsub_channels", 0)
@@ -199,8 +215,6 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 		w("used_cpu_user_children", "0.000000")
 	})
 	section("modules", func(func(string, any)) {})
-	section("errorstats", func(w func(string, any)) {})
-	section("cluster", func(w func(string, any)) { w("cluster_enabled", 0) })
 	section("commandstats", func(w func(string, any)) {
 		t := s.Engine.Table
 		for id := 0; id < t.Count(); id++ {
@@ -215,6 +229,9 @@ func (s *Server) cmdInfo(c *shard.Ctx) {
 			w("cmdstat_"+t.ByID(id).Name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d", calls, usec, per, rejected, failed))
 		}
 	})
+	section("errorstats", s.errorStatsInfo)
+	section("latencystats", s.latencyStatsInfo)
+	section("cluster", func(w func(string, any)) { w("cluster_enabled", 0) })
 	section("keyspace", func(w func(string, any)) {
 		for i := 0; i < shard.NumDBs; i++ {
 			keys, expires := 0, 0
@@ -250,12 +267,9 @@ func (s *Server) commandStats(id int) (calls, usec, failed, rejected uint64) {
 	return
 }
 
+// totalErrors is every error reply sent, INFO errorstats' sum.
 func (s *Server) totalErrors() uint64 {
-	var n uint64
-	for id := 0; id < s.Engine.Table.Count(); id++ {
-		_, _, f, r := s.commandStats(id)
-		n += f + r
-	}
+	n, _ := s.Engine.ErrorStats()
 	return n
 }
 
@@ -295,4 +309,13 @@ func totalMemory() uint64 {
 		return 0
 	}
 	return si.Totalram * uint64(si.Unit)
+}
+
+// supervisedBy is INFO's process_supervised: the supervisor cmd/shoal
+// notifies (systemd only; upstart is not supported).
+func supervisedBy(mode string) string {
+	if mode == "systemd" || mode == "auto" && os.Getenv("NOTIFY_SOCKET") != "" {
+		return "systemd"
+	}
+	return "no"
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"net"
 	"strings"
 	"sync"
@@ -43,8 +44,11 @@ type Server struct {
 	loops   map[gnet.EventLoop]*loopState
 	nextID  atomic.Int64
 
-	stats  serverStats
-	pubsub *pubsub
+	stats    serverStats
+	pubsub   *pubsub
+	monitors monitorRegistry
+	// lat is the slow log and the latency monitor (slowlog.go, latency.go).
+	lat latencyState
 
 	// shutdown is closed once a SHUTDOWN command or a signal asks to stop.
 	shutdown     chan struct{}
@@ -63,6 +67,13 @@ type Server struct {
 	pausedMu sync.Mutex
 	paused   map[*conn]struct{}
 
+	persist *persist
+	aof     *aofState
+	// stopping is closed when the event loops have stopped.
+	stopping chan struct{}
+	// loadErr is the error that stopped start-up loading, returned by Run.
+	loadErr atomic.Pointer[error]
+
 	// LogLevel is the level Log filters at; loglevel changes it.
 	LogLevel *slog.LevelVar
 }
@@ -73,9 +84,32 @@ type serverStats struct {
 	connected                    atomic.Int64
 }
 
-// loopState is what one event loop owns: statistics of the commands it runs.
+// loopState is what one event loop owns: statistics of the commands it runs,
+// of its batches and of its busy time. The loop is the only writer; INFO and
+// the metrics collector read the atomics.
 type loopState struct {
+	id   int // order of first use, for metric labels
 	cmds []shard.CmdStats
+	// busyNs is the time spent in OnTraffic (parsing, connection commands,
+	// shard work run inline, writing replies), in ns.
+	busyNs atomic.Uint64
+	// depth counts batches by number of commands: depth[i] holds batches of
+	// 2^(i-1)+1 .. 2^i commands (depth[0]: one command).
+	depth      [depthBuckets]atomic.Uint64
+	depthTotal atomic.Uint64 // commands in all batches counted in depth
+}
+
+// depthBuckets covers batch sizes up to maxBatch = 2^10.
+const depthBuckets = 11
+
+// countBatch records a batch of n commands.
+func (ls *loopState) countBatch(n int) {
+	if n == 0 {
+		return
+	}
+	i := min(bits.Len(uint(n-1)), depthBuckets-1)
+	ls.depth[i].Store(ls.depth[i].Load() + 1)
+	ls.depthTotal.Store(ls.depthTotal.Load() + uint64(n))
 }
 
 // NewServer builds a server from cfg; Run starts it.
@@ -89,10 +123,14 @@ func NewServer(cfg *Config, log *slog.Logger) *Server {
 		pubsub:   newPubsub(),
 		shutdown: make(chan struct{}),
 		ready:    make(chan struct{}),
+		stopping: make(chan struct{}),
 		runID:    newRunID(),
 	}
+	s.persist = newPersist(s)
+	s.aof = newAOFState(s)
 	s.table = s.newTable()
 	s.Engine = shard.NewEngine(cfg.Shards(), s.table)
+	s.Engine.DebugReload = s.persist.debugReload
 	s.applyConfig()
 	return s
 }
@@ -134,8 +172,18 @@ func (s *Server) Run() error {
 	if ka := s.Config.Int("tcp-keepalive"); ka > 0 {
 		opts = append(opts, gnet.WithTCPKeepAlive(time.Duration(ka)*time.Second))
 	}
+	s.persist.startLoad()
 	err = gnet.Rotate(s, addrs, opts...)
+	close(s.stopping)
+	if serr := s.persist.shutdownSave(); serr != nil && err == nil {
+		err = serr
+	}
+	s.persist.wait()
+	s.aof.stop()
 	s.Engine.Close()
+	if lerr := s.loadErr.Load(); lerr != nil {
+		return *lerr
+	}
 	return err
 }
 
@@ -197,7 +245,7 @@ func (s *Server) loopOf(c gnet.Conn) *loopState {
 	defer s.mu.Unlock()
 	ls := s.loops[el]
 	if ls == nil {
-		ls = &loopState{cmds: make([]shard.CmdStats, s.table.Count())}
+		ls = &loopState{id: len(s.loops), cmds: make([]shard.CmdStats, s.table.Count())}
 		s.loops[el] = ls
 	}
 	return ls
@@ -243,6 +291,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	cn.batch.Unblock(false, nil)
 	cn.resetTx()
 	cn.unsubscribeAll()
+	cn.stopMonitor()
 	if err != nil {
 		s.Log.Debug("client closed", "id", cn.id, "addr", cn.addr, "err", err)
 	}
@@ -255,7 +304,11 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if cn == nil {
 		return gnet.Close
 	}
-	return cn.onTraffic()
+	start := time.Now()
+	a := cn.onTraffic()
+	busy := &cn.loop.busyNs
+	busy.Store(busy.Load() + uint64(time.Since(start)))
+	return a
 }
 
 func isLoopback(a net.Addr) bool {
@@ -278,6 +331,10 @@ func CommandTable() *shard.Table { return (&Server{}).newTable() }
 func (s *Server) newTable() *shard.Table {
 	t := shard.NewTable()
 	registerConnCommands(t)
+	registerMonitor(t)
+	s.registerMemory(t)
 	s.registerInfo(t)
+	s.registerPersist(t)
+	s.registerAOF(t)
 	return t
 }

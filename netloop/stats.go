@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"sort"
 	"syscall"
 	"time"
 
@@ -54,6 +55,32 @@ type Snapshot struct {
 	Commands []CommandSnapshot
 	// Shards is indexed by shard number.
 	Shards []ShardSnapshot
+	// Latency has the latency histogram of every command with recorded
+	// calls (latency-tracking), since the start or CONFIG RESETSTAT.
+	Latency []CommandLatency
+	// Loops are the event loops that have served a connection, by id.
+	Loops []LoopSnapshot
+}
+
+// LoopSnapshot is one event loop's busy time and batch sizes.
+type LoopSnapshot struct {
+	ID int
+	// BusySeconds is the time spent handling traffic; its rate is the
+	// loop's busy ratio.
+	BusySeconds float64
+	// BatchSizes[i] counts batches (commands parsed from one read and run
+	// together) of 2^(i-1)+1 .. 2^i commands; BatchCommands is their sum.
+	BatchSizes    [depthBuckets]uint64
+	BatchCommands uint64
+}
+
+// BatchSizeBounds are the upper bounds of LoopSnapshot.BatchSizes' buckets.
+func BatchSizeBounds() []float64 {
+	out := make([]float64, depthBuckets)
+	for i := range out {
+		out[i] = float64(uint(1) << i)
+	}
+	return out
 }
 
 // CommandSnapshot is INFO commandstats for one command ("config|get" for a
@@ -63,6 +90,15 @@ type CommandSnapshot struct {
 	Calls, Usec, Failed, Rejected uint64
 }
 
+// CommandLatency is one command's latency histogram. Below[i] counts the
+// calls faster than HistogramBuckets()[i].Below ns (cumulative).
+type CommandLatency struct {
+	Name       string
+	Calls      uint64
+	SumSeconds float64
+	Below      []uint64
+}
+
 // ShardSnapshot is one shard's counters and key counts.
 type ShardSnapshot struct {
 	Hits, Misses, ExpiredKeys uint64
@@ -70,6 +106,9 @@ type ShardSnapshot struct {
 	// shard goroutine because the token was busy; MultiShard are
 	// multi-shard commands the shard took part in.
 	Commands, Hops, MultiShard uint64
+	// BusySeconds is the time the shard's token was held running commands,
+	// tasks and active expiry; its rate is the shard's busy ratio.
+	BusySeconds float64
 	// Keys and Expiring are per database.
 	Keys, Expiring [shard.NumDBs]int
 }
@@ -121,6 +160,18 @@ func (s *Server) Snapshot() Snapshot {
 		}
 		snap.Commands = append(snap.Commands, CommandSnapshot{Name: t.ByID(id).Name, Calls: calls, Usec: usec, Failed: failed, Rejected: rejected})
 	}
+	buckets := HistogramBuckets()
+	for id := 0; id < t.Count(); id++ {
+		h, ok := s.Engine.LatencyHist(id)
+		if !ok || h.Calls == 0 {
+			continue
+		}
+		cl := CommandLatency{Name: t.ByID(id).Name, Calls: h.Calls, SumSeconds: float64(h.SumNs) / 1e9, Below: make([]uint64, len(buckets))}
+		for i, b := range buckets {
+			cl.Below[i] = h.Below(b.Below)
+		}
+		snap.Latency = append(snap.Latency, cl)
+	}
 
 	counts := s.Engine.KeyCounts()
 	snap.Shards = make([]ShardSnapshot, s.Engine.NumShards())
@@ -129,6 +180,7 @@ func (s *Server) Snapshot() Snapshot {
 		sh := &snap.Shards[i]
 		sh.Hits, sh.Misses, sh.ExpiredKeys = st.Hits.Load(), st.Misses.Load(), st.ExpiredKeys.Load()
 		sh.Commands, sh.Hops, sh.MultiShard = st.Commands.Load(), st.Hops.Load(), st.MultiShard.Load()
+		sh.BusySeconds = float64(st.BusyNs.Load()) / 1e9
 		for d := range counts[i] {
 			sh.Keys[d], sh.Expiring[d] = counts[i][d][0], counts[i][d][1]
 		}
@@ -141,7 +193,13 @@ func (s *Server) Snapshot() Snapshot {
 		for i := range ls.cmds {
 			snap.TotalCommands += ls.cmds[i].Calls.Load()
 		}
+		l := LoopSnapshot{ID: ls.id, BusySeconds: float64(ls.busyNs.Load()) / 1e9, BatchCommands: ls.depthTotal.Load()}
+		for i := range l.BatchSizes {
+			l.BatchSizes[i] = ls.depth[i].Load()
+		}
+		snap.Loops = append(snap.Loops, l)
 	}
 	s.mu.Unlock()
+	sort.Slice(snap.Loops, func(i, j int) bool { return snap.Loops[i].ID < snap.Loops[j].ID })
 	return snap
 }

@@ -26,6 +26,16 @@ func txControl(cmd *shard.Command) bool {
 	return shard.IsExec(cmd) || cmd.Name == "watch"
 }
 
+// oomInMulti reports whether cmd, sent inside MULTI, is refused while the
+// server is out of memory.
+func oomInMulti(cmd *shard.Command) bool {
+	switch cmd.ConnID {
+	case connDiscard, connQuit, connReset:
+		return false
+	}
+	return !shard.IsExec(cmd)
+}
+
 // queueError answers a command rejected before running; inside MULTI it
 // also dooms the transaction, as Redis's flagTransaction does.
 func (cn *conn) queueError(msg string) {

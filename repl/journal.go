@@ -1,6 +1,9 @@
-// Package repl owns replication's shared machinery. So far that is the
-// journal: the one ordered stream of write effects (DESIGN.md invariant 6)
-// that AOF, replicas and MONITOR will read.
+// Package repl owns what carries the dataset beyond the process: the
+// journal (the one ordered stream of write effects, DESIGN.md invariant 6),
+// RDB files written atomically, and the append-only file (Redis 7's
+// multi-part layout: manifest, base and incremental files; the writer fed
+// by the journal; rewrites; loading). Replication builds on the same
+// journal.
 package repl
 
 import (
@@ -21,6 +24,7 @@ import (
 // the journal it is off and appending costs one atomic load.
 type Journal struct {
 	on     atomic.Bool
+	gen    atomic.Uint64 // see Gen
 	mu     sync.Mutex
 	db     int // database of the last effect, -1 before the first
 	offset int64
@@ -41,8 +45,11 @@ func (j *Journal) Subscribe(fn func(chunk []byte)) (unsubscribe func()) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.sinks = append(j.sinks, fn)
-	j.on.Store(true)
-	idx := len(j.sinks) - 1
+	j.turnOn()
+	return j.unsubscriber(len(j.sinks) - 1)
+}
+
+func (j *Journal) unsubscriber(idx int) func() {
 	return func() {
 		j.mu.Lock()
 		defer j.mu.Unlock()
@@ -56,6 +63,36 @@ func (j *Journal) Subscribe(fn func(chunk []byte)) (unsubscribe func()) {
 		j.on.Store(false)
 	}
 }
+
+// SubscribeAt is Subscribe for a reader that keeps its own position (the
+// AOF): fn also gets the offset at the end of each chunk and the database
+// selected after it, and start and db say where the journal stands when the
+// subscription begins (db is -1 when nothing was journaled yet).
+func (j *Journal) SubscribeAt(fn func(chunk []byte, end int64, db int)) (start int64, db int, unsubscribe func()) {
+	j.mu.Lock()
+	start, db = j.offset, j.db
+	// The sink joins under the hold that reads start and db, so no chunk
+	// falls between the two.
+	j.sinks = append(j.sinks, func(chunk []byte) { fn(chunk, j.offset, j.db) })
+	j.turnOn()
+	idx := len(j.sinks) - 1
+	j.mu.Unlock()
+	return start, db, j.unsubscriber(idx)
+}
+
+// turnOn marks the journal read (the caller holds mu); a journal that was
+// off starts a new generation.
+func (j *Journal) turnOn() {
+	if !j.on.Load() {
+		j.gen.Add(1)
+	}
+	j.on.Store(true)
+}
+
+// Gen changes each time the journal turns on, so that an effect held back
+// for a while can be told to belong to an earlier period of readers, which
+// a new reader's starting point (a snapshot) already includes.
+func (j *Journal) Gen() uint64 { return j.gen.Load() }
 
 // Offset is the number of bytes journaled so far.
 func (j *Journal) Offset() int64 {
@@ -90,6 +127,25 @@ func (j *Journal) Append(effects []Effect) {
 	if len(effects) > 1 {
 		buf = appendCommand(buf, [][]byte{[]byte("EXEC")})
 	}
+	j.offset += int64(len(buf))
+	for _, s := range j.sinks {
+		if s != nil {
+			s(buf)
+		}
+	}
+	j.buf = buf
+}
+
+// AppendCommand journals a command of no database, which the stream
+// carries without a SELECT: the PING and REPLCONF GETACK that a master
+// sends its replicas. The AOF gets it too; loading ignores it.
+func (j *Journal) AppendCommand(args [][]byte) {
+	if !j.on.Load() {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	buf := appendCommand(j.buf[:0], args)
 	j.offset += int64(len(buf))
 	for _, s := range j.sinks {
 		if s != nil {

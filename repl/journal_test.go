@@ -50,3 +50,30 @@ func TestJournal(t *testing.T) {
 		t.Fatal("the journal stays on after its last reader left")
 	}
 }
+
+// TestJournalGen checks that the generation changes each time the journal
+// turns on, and only then, so that effects held back while one group of
+// readers was attached are not shown to a later one.
+func TestJournalGen(t *testing.T) {
+	j := NewJournal()
+	g0 := j.Gen()
+	un1 := j.Subscribe(func([]byte) {})
+	g1 := j.Gen()
+	if g1 == g0 {
+		t.Fatal("turning on kept the generation")
+	}
+	_, _, un2 := j.SubscribeAt(func([]byte, int64, int) {})
+	un1()
+	if j.Gen() != g1 {
+		t.Fatal("the generation changed while the journal stayed on")
+	}
+	un2()
+	if j.Gen() != g1 {
+		t.Fatal("turning off changed the generation")
+	}
+	un3 := j.Subscribe(func([]byte) {})
+	defer un3()
+	if j.Gen() == g1 {
+		t.Fatal("turning on again kept the generation")
+	}
+}

@@ -13,7 +13,8 @@ type call struct {
 	cmd  *Command
 	args [][]byte
 	db   int
-	tx   *Tx // EXEC's transaction
+	tx   *Tx   // EXEC's transaction
+	ns   int64 // duration when timed on its own (latency.go), else 0
 }
 
 // part is the slice of a batch that one shard runs.
@@ -369,13 +370,20 @@ func (b *Batch) Reset() {
 func (e *Engine) runPart(s *Shard, p *part) {
 	start := time.Now()
 	ctx := Ctx{e: e, sh: s, Resp3: p.b.Resp3, batch: p.b, Now: e.Clock()}
+	conf := e.Latency.conf.Load()
 	for i := range p.calls {
 		c := &p.calls[i]
 		ctx.DBIndex = c.db
 		ctx.Args = c.args
 		ctx.Out = p.out
 		ctx.tx = c.tx
-		e.exec(&ctx, c.cmd, s)
+		if conf != nil && len(p.calls) > 1 && c.cmd.Flags&FlagFast == 0 {
+			t0 := time.Now()
+			e.exec(&ctx, c.cmd, s)
+			c.ns = max(int64(time.Since(t0)), 1)
+		} else {
+			e.exec(&ctx, c.cmd, s)
+		}
 		p.out = ctx.Out
 		p.ends = append(p.ends, len(p.out))
 		if len(s.ready) > 0 {
@@ -383,7 +391,13 @@ func (e *Engine) runPart(s *Shard, p *part) {
 		}
 	}
 	s.Stats.Commands.Add(uint64(len(p.calls)))
-	per := uint64(time.Since(start).Microseconds()) / uint64(len(p.calls))
+	elapsed := time.Since(start)
+	s.Stats.addBusy(elapsed)
+	if conf != nil {
+		e.accountPart(s, p, conf, elapsed)
+		return
+	}
+	per := uint64(elapsed.Microseconds()) / uint64(len(p.calls))
 	for i := range p.calls {
 		s.cmds[p.calls[i].cmd.id].addUsec(per)
 	}
@@ -406,7 +420,14 @@ func (e *Engine) runMulti(b *Batch) {
 	ctx.Now = e.Clock()
 	e.exec(&ctx, c.cmd, first)
 	first.Stats.Commands.Add(1)
-	first.cmds[c.cmd.id].addUsec(uint64(time.Since(start).Microseconds()))
+	elapsed := time.Since(start)
+	first.cmds[c.cmd.id].addUsec(uint64(elapsed.Microseconds()))
+	if conf := e.Latency.conf.Load(); conf != nil {
+		e.record(conf, first.id, b, c.cmd, c.args, int64(elapsed))
+	}
+	for _, i := range m.shards {
+		e.shards[i].Stats.addBusy(elapsed)
+	}
 	m.out = ctx.Out
 	m.ends = append(m.ends, len(m.out))
 	var held uint64
@@ -422,10 +443,21 @@ func (e *Engine) runMulti(b *Batch) {
 
 // exec runs one command and counts the call; the caller accounts for time.
 func (e *Engine) exec(ctx *Ctx, cmd *Command, statsOwner *Shard) {
+	if limit := e.shardLimit.Load(); limit != 0 && !e.admit(ctx, cmd, limit) {
+		return
+	}
 	before := len(ctx.Out)
+	ctx.beforeWrite(cmd)
 	cmd.Run(ctx)
+	ctx.settleHeld()
 	failed := len(ctx.Out) > before && ctx.Out[before] == '-'
 	statsOwner.cmds[cmd.id].addCall(failed)
+	if failed {
+		e.CountError(ctx.Out[before:])
+	}
+	if cmd.Flags&FlagWrite != 0 && !failed && !ctx.noChange {
+		statsOwner.Stats.Changes.Add(1)
+	}
 	ctx.afterWrite(cmd, failed)
 	if e.Journal.On() {
 		ctx.collect(cmd, failed)

@@ -13,7 +13,8 @@ func registerDebug(t *Table) {
 	t.Add(&Command{Name: "debug", Arity: -2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale,
 		// DEBUG SLEEP stops the whole server, as in Redis: it runs with
 		// every shard held.
-		Kind: KindAllShards, Run: cmdDebug, Group: "server", Since: "1.0.0",
+		// DEBUG RELOAD replies once the data is back (Ctx.Defer).
+		Kind: KindAllShards, Defers: true, Run: cmdDebug, Group: "server", Since: "1.0.0",
 		Summary: "A container for debugging commands", Complexity: "Depends on subcommand.", ACL: []string{"admin", "slow", "dangerous"}})
 }
 
@@ -23,6 +24,8 @@ func cmdDebug(c *Ctx) {
 	case len(c.Args) == 2 && eqFold(sub, "help"):
 		lines := []string{
 			"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"RELOAD",
+			"    Save the RDB on disk and reload it back to memory.",
 			"SET-ACTIVE-EXPIRE <0|1>",
 			"    Setting it to 0 disables expiring keys in background when they are not",
 			"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -36,6 +39,8 @@ func cmdDebug(c *Ctx) {
 		for _, l := range lines {
 			c.Simple(l)
 		}
+	case len(c.Args) == 2 && eqFold(sub, "reload") && c.e.DebugReload != nil && !c.InTx():
+		c.e.DebugReload(c)
 	case len(c.Args) == 3 && eqFold(sub, "sleep"):
 		c.e.debugSleep(strtod(c.Args[2]))
 		c.OK()

@@ -28,7 +28,19 @@ type Stats struct {
 	Hops atomic.Uint64
 	// Multi-shard commands that this shard took part in.
 	MultiShard atomic.Uint64
+	// Changes counts write commands that changed the dataset, for the save
+	// schedule (Redis's dirty counter counts changed elements instead).
+	Changes atomic.Uint64
+	// BusyNs is the time the token was held running commands, tasks and
+	// active expiry, in ns: its rate over wall time is the shard's busy
+	// ratio (saturation), which CPU usage cannot show for one goroutine.
+	BusyNs atomic.Uint64
+	// EvictedKeys counts keys deleted to get under maxmemory (evict.go).
+	EvictedKeys atomic.Uint64
 }
+
+// addBusy adds d to the busy time; only the token holder calls it.
+func (st *Stats) addBusy(d time.Duration) { st.BusyNs.Store(st.BusyNs.Load() + uint64(d)) }
 
 // Shard owns a slice of the keyspace.
 type Shard struct {
@@ -42,10 +54,20 @@ type Shard struct {
 	// the watch bookkeeping when there are none.
 	watching int
 	dbs      [NumDBs]*DB
-	id       int
-	events   *Events // the engine's, for the keyspace's own events
-	Stats    Stats
-	cmds     []CmdStats // by command id
+	// snap is the walk of the snapshot being taken, nil when none;
+	// snapBit is the parity that values stored now get (snapshot.go).
+	snap    *shardSnap
+	snapBit uint8
+	id      int
+	events  *Events // the engine's, for the keyspace's own events
+	Stats   Stats
+	cmds    []CmdStats // by command id
+	mem     shardMem   // memory accounting and eviction (evict.go)
+	// e is the engine, for expiry's journal and replica switch; expired
+	// holds the DELs of keys that expired while the journal was on, until
+	// the command holding the shard takes them (expire.go).
+	e       *Engine
+	expired []expiredKey
 }
 
 // Engine is the set of shards plus the command table.
@@ -70,10 +92,31 @@ type Engine struct {
 	Clock func() int64
 	// ActiveExpire can be switched off by DEBUG SET-ACTIVE-EXPIRE 0.
 	ActiveExpire atomic.Bool
+	// ReplicaMode switches expiry deletion off (DESIGN.md invariant 8): an
+	// expired key reads as missing but stays until the master's DEL for it
+	// arrives. Replication sets it; it must also let the commands it applies
+	// from the master see such keys, as Redis's expireIfNeeded does for the
+	// master client.
+	ReplicaMode atomic.Bool
 	// Inline lets an event loop run a batch itself when the shard's token
 	// is free (the ownership fast path); off, every batch hops to the shard
 	// goroutine. The switch exists to measure the fast path.
 	Inline atomic.Bool
+	// Latency holds per-command histograms and error counts (latency.go).
+	Latency Latency
+
+	// DebugReload runs DEBUG RELOAD (the server owns the files).
+	DebugReload func(c *Ctx)
+
+	// snap is the snapshot being taken, nil when none.
+	snap atomic.Pointer[Snapshot]
+
+	// Cache mode (evict.go): the maxmemory configuration, each shard's
+	// share of maxmemory (0: no limit), and the peak of MemoryUsed.
+	evictCfg   atomic.Pointer[Eviction]
+	lfuMode    atomic.Bool
+	shardLimit atomic.Int64
+	memPeak    atomic.Int64
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -90,11 +133,13 @@ func NewEngine(n int, t *Table) *Engine {
 	e.ActiveExpire.Store(true)
 	e.Inline.Store(true)
 	e.MaxBulkLen.Store(512 << 20)
+	e.SetEviction(Eviction{Samples: 5, Tenacity: 10, LFULogFactor: 10, LFUDecayTime: 1})
 	for i := 0; i < n; i++ {
-		s := &Shard{inbox: make(chan *part, inboxCap), tasks: make(chan func(), inboxCap), id: i, events: &e.Events, cmds: make([]CmdStats, t.Count())}
+		s := &Shard{inbox: make(chan *part, inboxCap), tasks: make(chan func(), inboxCap), id: i, e: e, events: &e.Events, cmds: make([]CmdStats, t.Count())}
 		for d := range s.dbs {
 			s.dbs[d] = newDB(s)
 		}
+		s.mem.cfg, s.mem.lfu = &e.evictCfg, &e.lfuMode
 		e.shards = append(e.shards, s)
 	}
 	for _, s := range e.shards {
@@ -109,6 +154,9 @@ func NewEngine(n int, t *Table) *Engine {
 // Close stops the shard goroutines and the coordinator. Callers must have
 // stopped submitting work.
 func (e *Engine) Close() {
+	if s := e.snap.Load(); s != nil {
+		s.fail(errEngineClosed)
+	}
 	close(e.stop)
 	e.wg.Wait()
 }
@@ -173,12 +221,21 @@ func (e *Engine) runShard(s *Shard) {
 			p.b.partDone()
 		case task := <-s.tasks:
 			s.tok.Lock()
+			start := time.Now()
 			task()
+			s.Stats.addBusy(time.Since(start))
 			s.tok.Unlock()
 		case <-tick.C:
 			if e.ActiveExpire.Load() {
 				s.tok.Lock()
+				start := time.Now()
 				e.activeExpireCycle(s)
+				s.Stats.addBusy(time.Since(start))
+				s.tok.Unlock()
+			}
+			if e.shardLimit.Load() != 0 {
+				s.tok.Lock()
+				e.evictTick(s)
 				s.tok.Unlock()
 			}
 		case <-e.stop:

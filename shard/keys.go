@@ -101,6 +101,9 @@ func cmdDel(c *Ctx) {
 			n++
 		}
 	}
+	if n == 0 {
+		c.NoPropagate()
+	}
 	c.Int(n)
 }
 
@@ -213,6 +216,7 @@ func expireGeneric(c *Ctx, name string, base int64, seconds bool) {
 	db := c.DB(key)
 	if db.Peek(key, c.Now) == nil {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	if flags != 0 {
@@ -223,18 +227,27 @@ func expireGeneric(c *Ctx, name string, base int64, seconds bool) {
 			flags&expireGT != 0 && (cur == -1 || when <= cur) ||
 			flags&expireLT != 0 && cur != -1 && when >= cur {
 			c.Int(0)
+			c.NoPropagate()
 			return
 		}
 	}
 	if when <= c.Now {
 		db.Delete(key, c.Now)
 		c.Notify(NotifyGeneric, "del", key)
+		c.Propagate([]byte("DEL"), key)
 		c.Int(1)
 		return
 	}
 	db.SetExpire(key, when)
 	c.Notify(NotifyGeneric, "expire", key)
 	c.Int(1)
+	// Redis 7.0's expireGenericCommand rewrites the command name and the
+	// time into an absolute one and keeps the options; PEXPIREAT is already
+	// absolute and goes as the client sent it.
+	if name != "pexpireat" && journaling(c) {
+		args := append([][]byte{[]byte("PEXPIREAT"), key, strconv.AppendInt(nil, when, 10)}, c.Args[3:]...)
+		c.Propagate(args...)
+	}
 }
 
 // ttlGeneric is TTL, PTTL, EXPIRETIME and PEXPIRETIME.
@@ -269,6 +282,7 @@ func cmdPersist(c *Ctx) {
 	db := c.DB(key)
 	if db.Peek(key, c.Now) == nil || !db.Persist(key) {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	c.Notify(NotifyGeneric, "persist", key)
@@ -291,12 +305,14 @@ func renameGeneric(c *Ctx, nx bool) {
 		} else {
 			c.OK()
 		}
+		c.NoPropagate()
 		return
 	}
 	at := sdb.Expire(src)
 	ddb := c.DB(dst)
 	if ddb.Peek(dst, c.Now) != nil && nx {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	sdb.Delete(src, c.Now)
@@ -361,12 +377,14 @@ func cmdCopy(c *Ctx) {
 	o := sdb.Lookup(src, c.Now)
 	if o == nil {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	at := sdb.Expire(src)
 	ddb := c.DB(dst).sibling(dbIdx)
 	if ddb.Peek(dst, c.Now) != nil && !replace {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	c.notifyReplaced(ddb, dst)
@@ -412,12 +430,14 @@ func cmdMove(c *Ctx) {
 	o := src.Peek(key, c.Now)
 	if o == nil {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	at := src.Expire(key)
 	dst := src.sibling(idx)
 	if dst.Peek(key, c.Now) != nil {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	src.Delete(key, c.Now)
@@ -702,15 +722,23 @@ func cmdObjectIdletime(c *Ctx) {
 	if o == nil {
 		return
 	}
+	if c.e.LFUMode() {
+		c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		return
+	}
 	idle := int32(lruClock(c.Now) - o.LRU)
 	// A clock that stepped back must not show a huge idle time.
 	c.Int(int64(max(idle, 0)))
 }
 
 func cmdObjectFreq(c *Ctx) {
-	if objectLookup(c) != nil {
-		// Shoal never evicts (maxmemory-policy noeviction), so it keeps no
-		// LFU counter, and Redis answers this under any LRU policy.
-		c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+	o := objectLookup(c)
+	if o == nil {
+		return
 	}
+	if c.e.LFUMode() {
+		c.Int(int64(c.DB(c.Args[2]).LFUFreq(o, c.Now)))
+		return
+	}
+	c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 }

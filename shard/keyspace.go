@@ -27,8 +27,13 @@ type Object struct {
 	// Raw marks a string modified in place (APPEND, SETRANGE), which Redis
 	// reports as the "raw" encoding whatever its length.
 	Raw bool
+	// snap is the parity of the last snapshot that has this value, or is
+	// copying its shard and must not save it again (snapshot.go).
+	snap uint8
 	// LRU is when the key was last stored or accessed, in unix seconds
-	// (wrapping), for OBJECT IDLETIME. It fits in padding: Object does not grow.
+	// (wrapping), for OBJECT IDLETIME and LRU eviction; under an LFU
+	// maxmemory-policy it holds minutes and an access counter instead
+	// (lfu.go). It fits in padding: Object does not grow.
 	LRU uint32
 	Str []byte
 	Val any
@@ -50,6 +55,8 @@ type DB struct {
 	blocked map[string][]*Waiter
 	// watchers holds the WATCH sets watching each key.
 	watchers map[string][]*WatchSet
+	// used is what this database's keys cost, in bytes (evict.go).
+	used int64
 }
 
 func newDB(sh *Shard) *DB {
@@ -73,12 +80,18 @@ func (db *DB) expireIfNeeded(key []byte, now int64) bool {
 	if !ok || at > now {
 		return false
 	}
-	db.keys.DeleteBytes(key)
+	if db.sh.e.ReplicaMode.Load() {
+		return true // hidden; the master's DEL will remove it
+	}
+	db.preserve(key)
+	o, _ := db.keys.DeleteBytes(key)
 	db.expires.DeleteBytes(key)
+	db.removed(len(key), o, true)
 	db.sh.Stats.ExpiredKeys.Add(1)
 	db.touch(key)
 	db.notify(NotifyExpired, "expired", key)
 	db.signalReady(key)
+	db.propagateExpired(key)
 	return true
 }
 
@@ -100,7 +113,7 @@ func (db *DB) find(key []byte, now int64) *Object {
 func (db *DB) Lookup(key []byte, now int64) *Object {
 	o := db.lookupNoTouch(key, now)
 	if o != nil {
-		o.LRU = lruClock(now)
+		db.access(o, now)
 	} else {
 		db.notify(NotifyKeyMiss, "keymiss", key)
 	}
@@ -142,7 +155,9 @@ func lookupTyped(c *Ctx, db *DB, key []byte, write bool, t Type) (o *Object, ok 
 func (db *DB) Peek(key []byte, now int64) *Object {
 	o := db.find(key, now)
 	if o != nil {
-		o.LRU = lruClock(now)
+		db.preserve(key)
+		db.access(o, now)
+		db.track(o)
 	}
 	return o
 }
@@ -152,14 +167,23 @@ func (db *DB) sibling(idx int) *DB { return db.sh.dbs[idx] }
 
 // Set stores o under key and clears any TTL, as a plain SET does.
 func (db *DB) Set(key []byte, o *Object) {
-	o.LRU = lruClock(db.clock)
+	db.preserve(key)
+	o.snap = db.sh.snapBit
 	if ref := db.keys.Ref(key); ref != nil {
+		old := *ref
+		db.stamp(o, old)
 		*ref = o
+		db.replaced(old, o)
 		if db.expires.Len() > 0 {
-			db.expires.DeleteBytes(key)
+			db.dropTTL(key)
 		}
 	} else {
+		db.stamp(o, nil)
 		db.keys.Set(string(key), o)
+		db.charge(keyCost(len(key)) + valueSize(o))
+		// The command may fill the value it just stored (a push to a list
+		// it created): settle charges that.
+		db.track(o)
 		db.notify(NotifyNew, "new", key)
 	}
 	db.signalReady(key)
@@ -176,11 +200,13 @@ func (db *DB) OverwriteString(key []byte, o *Object, val []byte, keepTTL bool) b
 	if o.Type != TypeString || cap(o.Str) < len(val) || cap(o.Str) > 2*len(val)+32 {
 		return false
 	}
+	db.preserve(key)
+	db.track(o)
 	o.Str = append(o.Str[:0], val...)
 	o.Raw = false
-	o.LRU = lruClock(db.clock)
+	db.access(o, db.clock)
 	if !keepTTL && db.expires.Len() > 0 {
-		db.expires.DeleteBytes(key)
+		db.dropTTL(key)
 	}
 	return true
 }
@@ -199,11 +225,20 @@ func (db *DB) signalReady(key []byte) {
 
 // SetKeepTTL stores o under key and leaves an existing TTL in place.
 func (db *DB) SetKeepTTL(key []byte, o *Object) {
-	o.LRU = lruClock(db.clock)
+	db.preserve(key)
+	o.snap = db.sh.snapBit
 	if ref := db.keys.Ref(key); ref != nil {
+		old := *ref
+		db.stamp(o, old)
 		*ref = o
+		db.replaced(old, o)
 	} else {
+		db.stamp(o, nil)
 		db.keys.Set(string(key), o)
+		db.charge(keyCost(len(key)) + valueSize(o))
+		// The command may fill the value it just stored (a push to a list
+		// it created): settle charges that.
+		db.track(o)
 		db.notify(NotifyNew, "new", key)
 	}
 	db.signalReady(key)
@@ -216,12 +251,16 @@ func (db *DB) Delete(key []byte, now int64) bool {
 	if db.expireIfNeeded(key, now) {
 		return false
 	}
-	if _, ok := db.keys.DeleteBytes(key); !ok {
+	db.preserve(key)
+	o, ok := db.keys.DeleteBytes(key)
+	if !ok {
 		return false
 	}
+	ttl := false
 	if db.expires.Len() > 0 {
-		db.expires.DeleteBytes(key)
+		_, ttl = db.expires.DeleteBytes(key)
 	}
+	db.removed(len(key), o, ttl)
 	// Clients blocked in XREADGROUP on a deleted stream get an error, as
 	// with Redis 7.0's signalDeletedKeyAsReady.
 	db.signalReady(key)
@@ -239,16 +278,27 @@ func (db *DB) Expire(key []byte) int64 {
 
 // SetExpire sets the deadline of an existing key.
 func (db *DB) SetExpire(key []byte, at int64) {
+	db.preserve(key)
 	if ref := db.expires.Ref(key); ref != nil {
 		*ref = at
 		return
 	}
 	db.expires.Set(string(key), at)
+	db.charge(ttlCost(len(key)))
 }
 
 // Persist removes key's TTL and reports whether it had one.
 func (db *DB) Persist(key []byte) bool {
+	db.preserve(key)
+	return db.dropTTL(key)
+}
+
+// dropTTL removes key's TTL, refunding it, and reports whether it had one.
+func (db *DB) dropTTL(key []byte) bool {
 	_, ok := db.expires.DeleteBytes(key)
+	if ok {
+		db.charge(-ttlCost(len(key)))
+	}
 	return ok
 }
 
@@ -258,10 +308,16 @@ func (db *DB) Scan(cursor uint64, now int64, fn func(key string, o *Object)) uin
 	db.clock = now
 	return db.keys.Scan(cursor, func(k string, o *Object) {
 		if at, ok := db.expires.Get(k); ok && at <= now {
+			if db.sh.e.ReplicaMode.Load() {
+				return
+			}
+			db.preserve([]byte(k))
 			db.keys.Delete(k)
 			db.expires.Delete(k)
+			db.removed(len(k), o, true)
 			db.sh.Stats.ExpiredKeys.Add(1)
 			db.notify(NotifyExpired, "expired", []byte(k))
+			db.propagateExpired([]byte(k))
 			return
 		}
 		fn(k, o)
@@ -295,9 +351,15 @@ func (db *DB) Random(now int64) (string, bool) {
 	return "", false
 }
 
-// Flush empties the database.
+// Flush empties the database. A snapshot walking it keeps the old
+// dictionaries, which nothing else reaches any more.
 func (db *DB) Flush() {
 	db.touchAll(nil)
+	db.flushed()
+	if ss := db.sh.snap; ss != nil && ss.captured(db.keys) != nil {
+		db.keys, db.expires = dict.New[*Object](0), dict.New[int64](0)
+		return
+	}
 	db.keys.Clear()
 	db.expires.Clear()
 }
@@ -314,11 +376,18 @@ func (db *DB) activeExpire(now int64, samples int) (sampled, expired int) {
 		}
 	})
 	for _, k := range dead {
-		db.keys.Delete(k)
+		db.preserve([]byte(k))
+		o, ok := db.keys.Delete(k)
+		if !ok {
+			continue // sampled twice: Sample may repeat keys
+		}
+		expired++
 		db.expires.Delete(k)
+		db.removed(len(k), o, true)
 		db.touch([]byte(k))
 		db.notify(NotifyExpired, "expired", []byte(k))
+		db.propagateExpired([]byte(k))
 	}
-	db.sh.Stats.ExpiredKeys.Add(uint64(len(dead)))
-	return sampled, len(dead)
+	db.sh.Stats.ExpiredKeys.Add(uint64(expired))
+	return sampled, expired
 }

@@ -90,6 +90,18 @@ func swapDBArg(c *Ctx, arg []byte, msg string) (int64, bool) {
 	return n, true
 }
 
+// FlushAllNow empties every database of every shard (DEBUG RELOAD).
+// It waits for the shards' tokens, so it must not run on an event loop.
+func (e *Engine) FlushAllNow() {
+	for _, s := range e.shards {
+		s.tok.Lock()
+		for _, db := range s.dbs {
+			db.Flush()
+		}
+		s.tok.Unlock()
+	}
+}
+
 // SwapDB exchanges the data of databases a and b in every shard. The caller
 // holds every shard. A DB keeps pointing at its own shard, which does not
 // change: the swap is within each shard. Clients blocked on keys stay with

@@ -1,5 +1,15 @@
 package shard
 
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/shoal-db/shoal/proto/rdb"
+	"github.com/shoal-db/shoal/shard/dict"
+)
+
 // KeyCounts returns, per shard and database, the number of keys and the
 // number of keys with a TTL, for metrics. Key counts live in the shards'
 // data, so each shard's token is taken in turn, one at a time: a shard is
@@ -16,4 +26,327 @@ func (e *Engine) KeyCounts() [][NumDBs][2]int {
 		s.tok.Unlock()
 	}
 	return out
+}
+
+// Snapshots (DESIGN.md invariant 7). A snapshot is the keyspace as it was
+// at one point of the journal, encoded as the body of an RDB file, while
+// writes keep flowing:
+//
+//   - StartSnapshot holds every shard for a moment: it records the journal
+//     offset and, in each shard, flips the shard's snapshot parity and
+//     captures the dictionaries of its non-empty databases. Every value
+//     stored before has the old parity; every value stored from now on gets
+//     the new one.
+//   - Each shard then walks its captured dictionaries in steps (shard
+//     tasks, under its token), encoding every value whose parity is still
+//     the old one and giving it the new parity.
+//   - Copy-on-write: before a command changes or removes a value that still
+//     has the old parity, the shard encodes it first (DB.preserve), so the
+//     snapshot gets the value as it was at the snapshot point. FLUSHDB hands
+//     the captured dictionaries to the snapshot instead of clearing them.
+//
+// A value is thus encoded exactly once, by whichever comes first. Encoded
+// bytes go to a queue that the consumer (a file writer, a replica) drains
+// with Next; a shard pauses its walk while the queue is full. When the
+// consumer gives up (Close), the walks finish without encoding, so that
+// every value ends with the new parity, ready for the next snapshot.
+
+// ErrSnapshotRunning is returned by StartSnapshot while another snapshot is
+// being taken.
+var ErrSnapshotRunning = errors.New("a snapshot is already in progress")
+
+// errEngineClosed ends a snapshot whose engine stopped.
+var errEngineClosed = errors.New("the server is shutting down")
+
+const (
+	snapStepEntries = 512       // values a walk step encodes at most
+	snapStepBytes   = 256 << 10 // bytes a walk step produces at most
+	snapQueueMax    = 16 << 20  // encoded bytes waiting for the consumer before walks pause
+)
+
+// Snapshot is a snapshot being taken.
+type Snapshot struct {
+	e      *Engine
+	offset int64
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	chunks  [][]byte
+	queued  int
+	running int      // shards still walking
+	stalled []*Shard // shards whose walk waits for room in the queue
+	closed  bool
+	err     error
+}
+
+// shardSnap is one shard's part of a snapshot, owned by the shard's token.
+type shardSnap struct {
+	snap    *Snapshot
+	bit     uint8
+	dbs     []snapDB
+	cur     int    // index in dbs of the dictionary being walked
+	cursor  uint64 // its scan cursor
+	w       *rdb.Writer
+	pending []byte // bytes w produced since the last chunk
+	wdb     int    // database selected in the current chunk, -1 for none
+	keyBuf  []byte
+	discard bool // the consumer is gone: walk only to flip parities
+}
+
+// snapDB is a dictionary captured at the snapshot point.
+type snapDB struct {
+	idx     int
+	keys    *dict.Dict[*Object]
+	expires *dict.Dict[int64]
+}
+
+// StartSnapshot takes a snapshot. opts are the RDB encoding options (only
+// the encoding thresholds and compression matter: the consumer writes the
+// file's header and trailer). It returns ErrSnapshotRunning while another
+// snapshot has not been closed. The caller must Close the snapshot.
+//
+// It waits for every shard's token, so it must not run on an event loop.
+func (e *Engine) StartSnapshot(opts rdb.WriterOptions) (*Snapshot, error) {
+	s := &Snapshot{e: e}
+	s.cond.L = &s.mu
+	if !e.snap.CompareAndSwap(nil, s) {
+		return nil, ErrSnapshotRunning
+	}
+	for _, sh := range e.shards {
+		sh.tok.Lock()
+	}
+	s.offset = e.Journal.Offset()
+	s.running = len(e.shards)
+	walks := make([]*shardSnap, len(e.shards))
+	for i, sh := range e.shards {
+		sh.snapBit ^= 1
+		ss := &shardSnap{snap: s, bit: sh.snapBit, wdb: -1}
+		ss.w = rdb.NewWriter(ss, opts)
+		for idx, db := range sh.dbs {
+			if db.keys.Len() > 0 {
+				ss.dbs = append(ss.dbs, snapDB{idx: idx, keys: db.keys, expires: db.expires})
+			}
+		}
+		sh.snap = ss
+		walks[i] = ss
+	}
+	for _, sh := range e.shards {
+		sh.tok.Unlock()
+	}
+	for i, sh := range e.shards {
+		s.resume(sh, walks[i])
+	}
+	return s, nil
+}
+
+// Offset is the journal offset of the snapshot point: the snapshot holds
+// every effect journaled before it and none after.
+func (s *Snapshot) Offset() int64 { return s.offset }
+
+// Next returns the next chunk of the RDB body: whole entries, each chunk
+// starting with its SELECTDB. It blocks until a chunk is ready and returns
+// io.EOF after the last one.
+func (s *Snapshot) Next() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.chunks) == 0 && s.running > 0 && s.err == nil {
+		s.cond.Wait()
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if len(s.chunks) == 0 {
+		return nil, io.EOF
+	}
+	c := s.chunks[0]
+	s.chunks[0] = nil
+	s.chunks = s.chunks[1:]
+	s.queued -= len(c)
+	if s.queued < snapQueueMax/2 {
+		s.resumeStalledLocked()
+	}
+	return c, nil
+}
+
+// Close ends the snapshot: after the last chunk, or to abandon it. Walks
+// still running finish without encoding.
+func (s *Snapshot) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.chunks, s.queued = nil, 0
+	s.resumeStalledLocked()
+	s.releaseLocked()
+}
+
+// fail ends the snapshot with err for the consumer.
+func (s *Snapshot) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.cond.Broadcast()
+}
+
+// releaseLocked lets the next snapshot start once the consumer is done and
+// every walk has finished.
+func (s *Snapshot) releaseLocked() {
+	if s.closed && s.running == 0 {
+		s.e.snap.CompareAndSwap(s, nil)
+	}
+}
+
+func (s *Snapshot) resumeStalledLocked() {
+	for _, sh := range s.stalled {
+		ss := sh.snap
+		sh.tasks <- func() { ss.step(sh) }
+	}
+	s.stalled = s.stalled[:0]
+}
+
+// resume schedules sh's next walk step, or parks it while the queue is full.
+func (s *Snapshot) resume(sh *Shard, ss *shardSnap) {
+	s.mu.Lock()
+	full := !s.closed && s.queued >= snapQueueMax
+	if full {
+		s.stalled = append(s.stalled, sh)
+	}
+	s.mu.Unlock()
+	if !full {
+		sh.tasks <- func() { ss.step(sh) }
+	}
+}
+
+// step walks part of the captured dictionaries (with sh's token held).
+func (ss *shardSnap) step(sh *Shard) {
+	if sh.snap != ss {
+		panic("BUG: snapshot step of a finished walk")
+	}
+	budget := snapStepEntries
+	if ss.discard {
+		budget = 1 << 14
+	}
+	for ss.cur < len(ss.dbs) && budget > 0 && len(ss.pending) < snapStepBytes {
+		d := &ss.dbs[ss.cur]
+		ss.cursor = d.keys.Scan(ss.cursor, func(key string, o *Object) {
+			if o.snap != ss.bit {
+				ss.save(d, key, o)
+				budget--
+			}
+		})
+		if ss.cursor == 0 {
+			ss.cur++
+		}
+	}
+	ss.endChunk()
+	if ss.cur < len(ss.dbs) {
+		ss.snap.resume(sh, ss)
+		return
+	}
+	sh.snap = nil
+	s := ss.snap
+	s.mu.Lock()
+	s.running--
+	s.cond.Broadcast()
+	s.releaseLocked()
+	s.mu.Unlock()
+}
+
+// save encodes key's value o into the snapshot and gives it the new parity.
+func (ss *shardSnap) save(d *snapDB, key string, o *Object) {
+	o.snap = ss.bit
+	if ss.discard {
+		return
+	}
+	if ss.wdb != d.idx {
+		ss.w.SelectDB(d.idx, 0, 0)
+		ss.wdb = d.idx
+	}
+	ss.keyBuf = append(ss.keyBuf[:0], key...)
+	expire := int64(-1)
+	if at, ok := d.expires.Get(key); ok {
+		expire = at
+	}
+	if err := ss.w.WriteEntry(rdb.Entry{DB: d.idx, Key: ss.keyBuf, ExpireMs: expire, LRUIdle: -1, LFUFreq: -1, Value: toRDB(o)}); err != nil {
+		ss.snap.fail(fmt.Errorf("BUG: encoding key %q: %w", key, err))
+		ss.discard = true
+	}
+}
+
+// Write collects what the shard's encoder produces (io.Writer for rdb.Writer).
+func (ss *shardSnap) Write(p []byte) (int, error) {
+	ss.pending = append(ss.pending, p...)
+	return len(p), nil
+}
+
+// endChunk hands what was encoded since the last chunk to the consumer.
+func (ss *shardSnap) endChunk() {
+	ss.w.Flush()
+	ss.wdb = -1
+	if len(ss.pending) == 0 {
+		return
+	}
+	s := ss.snap
+	s.mu.Lock()
+	if s.closed || s.err != nil {
+		ss.discard = true
+	} else {
+		s.chunks = append(s.chunks, ss.pending)
+		s.queued += len(ss.pending)
+		s.cond.Broadcast()
+	}
+	s.mu.Unlock()
+	ss.pending = nil
+}
+
+// captured returns the captured dictionary that keys is, or nil.
+func (ss *shardSnap) captured(keys *dict.Dict[*Object]) *snapDB {
+	for i := range ss.dbs {
+		if ss.dbs[i].keys == keys {
+			return &ss.dbs[i]
+		}
+	}
+	return nil
+}
+
+// preserve is the copy-on-write hook: key's value is about to change or go
+// away, so a snapshot walking this shard that has not encoded it yet does
+// so now.
+func (db *DB) preserve(key []byte) {
+	if db.sh.snap != nil {
+		db.preserveSlow(key)
+	}
+}
+
+func (db *DB) preserveSlow(key []byte) {
+	ss := db.sh.snap
+	o, ok := db.keys.GetBytes(key)
+	if !ok || o.snap == ss.bit {
+		return
+	}
+	d := ss.captured(db.keys)
+	if d == nil {
+		// Only values stored during the snapshot reach dictionaries it did
+		// not capture, and those have the new parity already.
+		o.snap = ss.bit
+		return
+	}
+	ss.save(d, string(key), o)
+	ss.endChunk()
+}
+
+// beforeWrite preserves the keys of a write command before it runs: it
+// may change their values in place.
+func (c *Ctx) beforeWrite(cmd *Command) {
+	if cmd.Flags&FlagWrite == 0 || c.e.snap.Load() == nil {
+		return
+	}
+	idx, _ := cmd.KeyIndexes(c.Args, nil)
+	for _, i := range idx {
+		c.DB(c.Args[i]).preserve(c.Args[i])
+	}
 }

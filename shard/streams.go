@@ -371,6 +371,11 @@ loop:
 		return a, 0, false
 	}
 	switch {
+	case c.e.ReplicaMode.Load():
+		// A master propagates an approximate trim as the exact one it did,
+		// keeping its LIMIT: Redis's mustObeyClient trims exactly. On a
+		// replica only the master writes (replica-read-only).
+		a.trim.Limit = 0
 	case limitGiven && !a.trim.Approx:
 		c.Error("ERR syntax error, LIMIT cannot be used without the special ~ option")
 		return a, 0, false

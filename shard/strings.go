@@ -262,6 +262,7 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 		} else {
 			c.Null()
 		}
+		c.NoPropagate()
 		return
 	}
 	if get {
@@ -284,6 +285,31 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 	if !get {
 		c.OK()
 	}
+	propagateSet(c, key, val, flags, at)
+}
+
+// propagateSet records SET's effect as Redis 7.0's setGenericCommand
+// rewrites it: with a deadline, "SET key value PXAT <unix ms>" whatever the
+// other options; otherwise the command without its GET options, GETSET as
+// SET.
+func propagateSet(c *Ctx, key, val []byte, flags strFlags, at int64) {
+	if at == 0 && flags&optGet == 0 || !journaling(c) {
+		return // a plain SET is journaled as itself, at no cost here
+	}
+	switch {
+	case at != 0:
+		c.Propagate([]byte("SET"), key, val, []byte("PXAT"), strconv.AppendInt(nil, at, 10))
+	case eqFold(c.Args[0], "getset"):
+		c.Propagate([]byte("SET"), key, val)
+	default:
+		args := c.Args[:3:3]
+		for _, a := range c.Args[3:] {
+			if !eqFold(cStringArg(a), "get") {
+				args = append(args, a)
+			}
+		}
+		c.Propagate(args...)
+	}
 }
 
 func replyOld(c *Ctx, old *Object) {
@@ -299,6 +325,7 @@ func cmdSetNX(c *Ctx) {
 	db := c.DB(key)
 	if db.Peek(key, c.Now) != nil {
 		c.Int(0)
+		c.NoPropagate()
 		return
 	}
 	db.Set(key, newString(c.Args[2]))
@@ -325,6 +352,7 @@ func cmdGetDel(c *Ctx) {
 	o := db.Lookup(key, c.Now)
 	if o == nil {
 		c.Null()
+		c.NoPropagate()
 		return
 	}
 	s, ok := stringOf(c, o)
@@ -334,6 +362,7 @@ func cmdGetDel(c *Ctx) {
 	c.Bulk(s)
 	db.Delete(key, c.Now)
 	c.Notify(NotifyGeneric, "del", key)
+	c.Propagate([]byte("DEL"), key)
 }
 
 func cmdGetEx(c *Ctx) {
@@ -346,6 +375,7 @@ func cmdGetEx(c *Ctx) {
 	o := db.Lookup(key, c.Now)
 	if o == nil {
 		c.Null()
+		c.NoPropagate()
 		return
 	}
 	s, ok := stringOf(c, o)
@@ -361,17 +391,23 @@ func cmdGetEx(c *Ctx) {
 		}
 	}
 	c.Bulk(s)
+	// The effects are Redis 7.0's getexCommand rewrites.
 	switch {
 	case opt.unit&(optEXAT|optPXAT) != 0 && at <= c.Now:
 		db.Delete(key, c.Now)
 		c.Notify(NotifyGeneric, "del", key)
+		c.Propagate([]byte("DEL"), key)
 	case opt.expire != nil:
 		db.SetExpire(key, at)
 		c.Notify(NotifyGeneric, "expire", key)
-	case opt.flags&optPersist != 0:
-		if db.Persist(key) {
-			c.Notify(NotifyGeneric, "persist", key)
+		if journaling(c) {
+			c.Propagate([]byte("PEXPIREAT"), key, strconv.AppendInt(nil, at, 10))
 		}
+	case opt.flags&optPersist != 0 && db.Persist(key):
+		c.Notify(NotifyGeneric, "persist", key)
+		c.Propagate([]byte("PERSIST"), key)
+	default:
+		c.NoPropagate()
 	}
 }
 
@@ -395,7 +431,11 @@ func cmdMSet(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		k := c.Args[i]
-		c.DB(k).Set(k, newString(c.Args[i+1]))
+		db := c.DB(k)
+		// Like Redis's setKey, look the key up first: an expired one is
+		// deleted (and its DEL journaled) before it is replaced.
+		db.find(k, c.Now)
+		db.Set(k, newString(c.Args[i+1]))
 		c.Notify(NotifyString, "set", k)
 	}
 	c.OK()
@@ -410,6 +450,7 @@ func cmdMSetNX(c *Ctx) {
 		k := c.Args[i]
 		if c.DB(k).Peek(k, c.Now) != nil {
 			c.Int(0)
+			c.NoPropagate()
 			return
 		}
 	}
@@ -499,6 +540,9 @@ func cmdIncrByFloat(c *Ctx) {
 	db.SetKeepTTL(key, &Object{Type: TypeString, Str: s})
 	c.Notify(NotifyString, "incrbyfloat", key)
 	c.Bulk(s)
+	// The result, not the increment: replicas and AOF replays must not
+	// redo floating-point arithmetic that may round differently.
+	c.Propagate([]byte("SET"), key, s, []byte("KEEPTTL"))
 }
 
 // Redis 7.0 computes INCRBYFLOAT in C's long double, which on x86-64 is the
@@ -822,6 +866,7 @@ func cmdSetRange(c *Ctx) {
 		// Writing nothing to a missing key creates nothing.
 		if len(val) == 0 {
 			c.Int(0)
+			c.NoPropagate()
 			return
 		}
 		if !fitsString(c, off, len(val)) {
@@ -840,6 +885,7 @@ func cmdSetRange(c *Ctx) {
 	}
 	if len(val) == 0 {
 		c.Int(int64(len(s)))
+		c.NoPropagate()
 		return
 	}
 	if !fitsString(c, off, len(val)) {

@@ -25,12 +25,14 @@ const (
 	FlagSkipMonitor
 	FlagSkipSlowlog
 	FlagAllowBusy
+	FlagNoMulti
+	FlagNoAsyncLoading
 )
 
 var flagNames = []string{
 	"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",
 	"loading", "stale", "fast", "no_auth", "may_replicate", "skip_monitor",
-	"skip_slowlog", "allow_busy",
+	"skip_slowlog", "allow_busy", "no_multi", "no_async_loading",
 }
 
 // Names returns the flag names in Redis's spelling.
@@ -92,6 +94,9 @@ type Command struct {
 	// …); the others are only read, and WATCH on them is left alone.
 	// Zero means any key may change.
 	WritesKey int
+	// Defers marks a command whose reply may come later (Ctx.Defer): it
+	// runs alone in its batch.
+	Defers bool
 
 	Subcommands []*Command
 

@@ -109,9 +109,13 @@ func runTx(c *Ctx) {
 		}
 		c.Args, c.DBIndex = call.Args, call.DB
 		before := len(c.Out)
+		c.beforeWrite(call.Cmd)
 		call.Cmd.Run(c)
 		failed := len(c.Out) > before && c.Out[before] == '-'
 		c.statsShard().cmds[call.Cmd.id].addCall(failed)
+		if call.Cmd.Flags&FlagWrite != 0 && !failed && !c.noChange {
+			c.statsShard().Stats.Changes.Add(1)
+		}
 		c.afterWrite(call.Cmd, failed)
 		if c.e.Journal.On() {
 			c.collect(call.Cmd, failed)

@@ -36,6 +36,12 @@ func run(args []string) int {
 		return 1
 	}
 	defer closer.Close()
+	log, sysCloser, err := withSyslog(cfg, log, level)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "shoal: %v\n", err)
+		return 1
+	}
+	defer sysCloser.Close()
 	// SHOAL_CPUPROFILE=path profiles the whole run, for hot-path work.
 	if path := os.Getenv("SHOAL_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
@@ -50,6 +56,12 @@ func run(args []string) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	notify, err := newNotifier(cfg.Get("supervised"), log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer notify.Close()
 	srv := netloop.NewServer(cfg, log)
 	srv.LogLevel = level
 	stopMetrics, err := startMetrics(srv)
@@ -71,6 +83,7 @@ func run(args []string) int {
 		case <-stopped:
 			return
 		}
+		notify.stopping()
 		srv.Stop()
 	}()
 	go func() {
@@ -80,6 +93,7 @@ func run(args []string) int {
 				"version", netloop.ShoalVersion, "redis_version", netloop.Version,
 				"port", cfg.Int("port"), "bind", cfg.Get("bind"),
 				"shards", srv.Engine.NumShards(), "event_loops", cfg.IOThreads(), "pid", os.Getpid())
+			notify.ready()
 		case <-stopped:
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"time"
@@ -40,12 +41,12 @@ var (
 	descHits            = desc("redis_keyspace_hits_total", "Key lookups that found the key.")
 	descMisses          = desc("redis_keyspace_misses_total", "Key lookups that found no key.")
 	descExpired         = desc("redis_expired_keys_total", "Keys deleted because their TTL passed.")
-	descEvicted         = desc("redis_evicted_keys_total", "Keys evicted under maxmemory. Always 0: Shoal does not evict yet (maxmemory is accepted but not enforced).")
+	descEvicted         = desc("redis_evicted_keys_total", "Keys evicted to stay under maxmemory.")
 	descDBKeys          = desc("redis_db_keys", "Keys per database, expired ones not yet reclaimed included (as INFO keyspace); only non-empty databases.", "db")
 	descDBExpiring      = desc("redis_db_keys_expiring", "Keys with a TTL per database; only non-empty databases.", "db")
-	descMemUsed         = desc("redis_memory_used_bytes", "Go heap in use (live and not yet collected objects), as INFO used_memory.")
+	descMemUsed         = desc("redis_memory_used_bytes", "Bytes the keys, values and TTLs cost by the shards' accounting, as INFO used_memory: the number maxmemory limits.")
 	descMemRSS          = desc("redis_memory_used_rss_bytes", "Resident set size of the process.")
-	descMemMax          = desc("redis_memory_max_bytes", "The maxmemory directive; 0 means no limit. Not enforced yet.")
+	descMemMax          = desc("redis_memory_max_bytes", "The maxmemory directive; 0 means no limit.")
 	descCPUUser         = desc("redis_cpu_user_seconds_total", "User CPU seconds used by the process.")
 	descCPUSys          = desc("redis_cpu_sys_seconds_total", "System CPU seconds used by the process.")
 	descReplicas        = desc("redis_connected_slaves", "Connected replicas. Always 0 until replication exists.")
@@ -58,6 +59,10 @@ var (
 	descShardMultiShard = desc("shoal_shard_multi_shard_commands_total", "Multi-shard commands (MSET, RENAME, EXEC across shards, ...) this shard took part in.", "shard")
 	descShardHits       = desc("shoal_shard_keyspace_hits_total", "Key lookups on this shard that found the key.", "shard")
 	descShardMisses     = desc("shoal_shard_keyspace_misses_total", "Key lookups on this shard that found no key.", "shard")
+	descShardBusy       = desc("shoal_shard_busy_seconds_total", "Seconds the shard's ownership token was held running commands, tasks and active expiry. rate() of it is the shard's busy ratio (0 to 1): near 1 the shard is saturated whatever CPU usage says.", "shard")
+	descLoopBusy        = desc("shoal_event_loop_busy_seconds_total", "Seconds the event loop spent handling traffic (parsing, connection commands, shard work run inline, writing replies) rather than waiting in epoll. rate() of it is the loop's busy ratio. Loops appear once they serve a connection.", "loop")
+	descCmdLatency      = desc("shoal_command_latency_seconds", "Execution time per command (latency-tracking), from the histograms behind LATENCY HISTOGRAM and INFO latencystats; buckets are powers of two from 1.024 µs. Commands pipelined together share their batch's time, except those without the fast flag, which are timed one by one.", "cmd")
+	descBatchSize       = desc("shoal_batch_commands", "Commands per batch: the commands parsed from one read of one connection and run together (pipeline depth as the server sees it). Each batch costs at most one hand-off per shard.")
 )
 
 var allDescs = []*prometheus.Desc{
@@ -68,7 +73,7 @@ var allDescs = []*prometheus.Desc{
 	descMemUsed, descMemRSS, descMemMax, descCPUUser, descCPUSys,
 	descReplicas, descReplOffset, descInstanceInfo, descBuildInfo,
 	descShardKeys, descShardCommands, descShardHops, descShardMultiShard,
-	descShardHits, descShardMisses,
+	descShardHits, descShardMisses, descShardBusy, descLoopBusy, descBatchSize, descCmdLatency,
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -127,7 +132,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descHits, float64(hits))
 	counter(descMisses, float64(misses))
 	counter(descExpired, float64(expired))
-	counter(descEvicted, 0)
+	var evicted uint64
+	for i := 0; i < c.srv.Engine.NumShards(); i++ {
+		evicted += c.srv.Engine.Shard(i).Stats.EvictedKeys.Load()
+	}
+	counter(descEvicted, float64(evicted))
 	for d := range keys {
 		if keys[d] == 0 {
 			continue
@@ -146,9 +155,36 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descShardMultiShard, float64(sh.MultiShard), id)
 		counter(descShardHits, float64(sh.Hits), id)
 		counter(descShardMisses, float64(sh.Misses), id)
+		counter(descShardBusy, sh.BusySeconds, id)
+	}
+	bounds := netloop.BatchSizeBounds()
+	buckets := make(map[float64]uint64, len(bounds))
+	var batches, batchCmds uint64
+	for _, l := range s.Loops {
+		counter(descLoopBusy, l.BusySeconds, strconv.Itoa(l.ID))
+		for i, n := range l.BatchSizes {
+			batches += n
+			buckets[bounds[i]] += n
+		}
+		batchCmds += l.BatchCommands
+	}
+	// Buckets are cumulative in the exposition format.
+	var cum uint64
+	for _, b := range bounds {
+		cum += buckets[b]
+		buckets[b] = cum
+	}
+	ch <- prometheus.MustNewConstHistogram(descBatchSize, batches, float64(batchCmds), buckets)
+	latBounds := netloop.HistogramBuckets()
+	for _, cl := range s.Latency {
+		b := make(map[float64]uint64, len(latBounds))
+		for i, lb := range latBounds {
+			b[float64(lb.Below)/1e9] = cl.Below[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(descCmdLatency, cl.Calls, cl.SumSeconds, b, cl.Name)
 	}
 
-	gauge(descMemUsed, float64(s.UsedMemory))
+	gauge(descMemUsed, float64(c.srv.Engine.MemoryUsed()))
 	gauge(descMemRSS, float64(s.UsedMemoryRSS))
 	gauge(descMemMax, float64(s.MaxMemory))
 	counter(descCPUUser, s.CPUUserSeconds)
@@ -166,7 +202,14 @@ func metricsHandler(srv *netloop.Server) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collector{srv: srv},
-		collectors.NewGoCollector(),
+		// The default Go metrics (go_gc_duration_seconds: GC pause
+		// quantiles; go_memstats_*: heap) plus the runtime's GC metrics and
+		// its histogram of stop-the-world pauses, the tail-latency risk of a
+		// Go store (docs/ARCHITECTURE.md).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.MetricsGC,
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/pauses/total/gc:seconds$`)},
+		)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	mux := http.NewServeMux()

@@ -4,13 +4,17 @@
 package servertest
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +28,9 @@ type Server struct {
 	Addr string
 	Port int
 	Srv  *netloop.Server
+
+	done    chan error
+	stopped bool
 }
 
 // FreePort returns a loopback port that was free a moment ago.
@@ -42,7 +49,9 @@ func FreePort(t testing.TB) int {
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	port := FreePort(t)
-	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)
+	// No save points and a private dir, so that no test writes or loads
+	// a dump.rdb where the tests run; args may say otherwise.
+	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", t.TempDir()}, args...)
 	cfg, err := netloop.ParseArgs(all)
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -61,15 +70,35 @@ func Start(t testing.TB, args ...string) *Server {
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not start in 10s")
 	}
+	select {
+	case <-srv.Loaded():
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not load its data in 60s")
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Srv: srv, done: done}
 	t.Cleanup(func() {
-		srv.Stop()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop in 10s")
+		if err := s.Stop(); err != nil {
+			t.Errorf("server stopped with %v", err)
 		}
 	})
-	return &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Srv: srv}
+	return s
+}
+
+var errStopped = errors.New("server did not stop in 10s")
+
+// Stop stops the server and returns Run's error; later calls return nil.
+func (s *Server) Stop() error {
+	s.Srv.Stop()
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(10 * time.Second):
+		return errStopped
+	}
 }
 
 // Client returns a go-redis client for the server, closed when the test ends.
@@ -128,4 +157,105 @@ func StartRedis(t testing.TB, args ...string) string {
 	}
 	t.Fatalf("redis-server did not start on %s", addr)
 	return ""
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// BuildShoal builds cmd/shoal once per test binary and returns its path,
+// for tests that need a real process (kill -9, exit codes).
+func BuildShoal(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "shoal-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "shoal")
+		out, err := exec.Command("go", "build", "-o", buildPath, "github.com/shoal-db/shoal/cmd/shoal").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// Process is Shoal running as a child process.
+type Process struct {
+	Addr string
+	Cmd  *exec.Cmd
+	log  lockedBuffer
+}
+
+// Output is what the process wrote to stdout and stderr so far.
+func (p *Process) Output() string { return p.log.String() }
+
+// lockedBuffer collects a process's output, written by exec's copying
+// goroutine while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// StartProcess runs the Shoal binary with "--directive value" arguments
+// on a free port and waits until it answers PING; it is killed when the
+// test ends.
+func StartProcess(t testing.TB, args ...string) *Process {
+	t.Helper()
+	bin := BuildShoal(t)
+	port := FreePort(t)
+	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--metrics-port", "0"}, args...)
+	p := &Process{Addr: fmt.Sprintf("127.0.0.1:%d", port), Cmd: exec.Command(bin, all...)}
+	p.Cmd.Stderr = &p.log
+	p.Cmd.Stdout = &p.log
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = p.Cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = p.Cmd.Process.Kill()
+		<-exited
+	})
+	for i := 0; i < 600; i++ {
+		select {
+		case <-exited:
+			t.Fatalf("shoal exited at start-up: %s\n%s", p.Cmd.ProcessState, p.Output())
+		default:
+		}
+		if c, err := net.Dial("tcp", p.Addr); err == nil {
+			_, err = c.Write([]byte("PING\r\n"))
+			buf := make([]byte, 64)
+			n, _ := c.Read(buf)
+			c.Close()
+			if err == nil && string(buf[:n]) == "+PONG\r\n" {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("shoal did not answer PING on %s in 30s\n%s", p.Addr, p.Output())
+	return nil
 }

@@ -22,6 +22,7 @@ type WriterOptions struct {
 	RedisVersion string // the redis-ver AUX field
 	CTime        int64  // the ctime AUX field, Unix seconds; 0 means now
 	UsedMem      int64  // the used-mem AUX field
+	AOFBase      bool   // the aof-base AUX field: the file is the base of a multi-part AOF
 
 	// Sizes up to which collections are saved in their compact encodings,
 	// as the same-named directives.
@@ -96,7 +97,11 @@ func (w *Writer) WriteHeader() error {
 	w.writeAux("redis-bits", "64")
 	w.writeAux("ctime", strconv.FormatInt(ctime, 10))
 	w.writeAux("used-mem", strconv.FormatInt(w.opts.UsedMem, 10))
-	w.writeAux("aof-base", "0")
+	aofBase := "0"
+	if w.opts.AOFBase {
+		aofBase = "1"
+	}
+	w.writeAux("aof-base", aofBase)
 	return w.flushIfFull()
 }
 
@@ -197,6 +202,27 @@ func (w *Writer) writeEntry(e Entry) error {
 		return fmt.Errorf("rdb: key %q: unsupported value %T", e.Key, e.Value)
 	}
 	return nil
+}
+
+// Flush writes what the Writer buffers to dst. A Writer that is flushed
+// instead of closed encodes fragments: a snapshot's shards each encode
+// their keys with one, starting each fragment with SelectDB, and the file's
+// Writer copies the fragments in with WriteFragment.
+func (w *Writer) Flush() error {
+	w.flush()
+	return w.err
+}
+
+// WriteFragment copies bytes that another Writer produced with SelectDB and
+// WriteEntry calls. The fragment selects its own database, so the Writer
+// forgets its selection: WriteEntry needs a SelectDB again.
+func (w *Writer) WriteFragment(b []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.write(b)
+	w.db = -1
+	return w.flushIfFull()
 }
 
 // Close writes the EOF opcode and the checksum (zeros without

@@ -35,6 +35,32 @@ type Hash struct {
 	// empty or starts with the number of pairs (packHeader bytes).
 	pack  []byte
 	table *dict.Dict[string]
+	// strs is the heap the big form's field and value strings take.
+	strs int
+}
+
+// Bytes is the memory the hash holds, for memory accounting; O(1).
+func (h *Hash) Bytes() int {
+	n := int(unsafe.Sizeof(*h)) + cap(h.pack)
+	if h.table != nil {
+		n += h.table.Bytes() + h.strs
+	}
+	return n
+}
+
+// strSize approximates the heap a string of n bytes takes: Go's size
+// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
+// above, which this rounds to 32.
+func strSize(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 32:
+		return (n + 7) &^ 7
+	case n <= 256:
+		return (n + 15) &^ 15
+	}
+	return (n + 31) &^ 31
 }
 
 // Len is the number of fields.
@@ -106,6 +132,12 @@ func (h *Hash) Set(field, value []byte) (added bool) {
 		h.toTable()
 	}
 	if h.table != nil {
+		if ref := h.table.Ref(field); ref != nil {
+			h.strs += strSize(len(value)) - strSize(len(*ref))
+			*ref = string(value)
+			return false
+		}
+		h.strs += strSize(len(field)) + strSize(len(value))
 		return h.table.Set(string(field), string(value))
 	}
 	var buf [packHeader + 2*maxEntry]byte
@@ -129,7 +161,10 @@ func (h *Hash) Set(field, value []byte) (added bool) {
 // Delete removes field and reports whether it was present.
 func (h *Hash) Delete(field []byte) bool {
 	if h.table != nil {
-		_, ok := h.table.DeleteBytes(field)
+		v, ok := h.table.DeleteBytes(field)
+		if ok {
+			h.strs -= strSize(len(field)) + strSize(len(v))
+		}
 		return ok
 	}
 	off, voff := h.find(field)
@@ -254,7 +289,7 @@ func (h *Hash) Clone() *Hash {
 	if h.table == nil {
 		return &Hash{pack: slices.Clone(h.pack)}
 	}
-	c := &Hash{table: dict.New[string](h.table.Len())}
+	c := &Hash{table: dict.New[string](h.table.Len()), strs: h.strs}
 	// Strings are immutable: the copy can share them.
 	h.table.Range(func(f, v string) bool { c.table.Set(f, v); return true })
 	return c
@@ -263,8 +298,13 @@ func (h *Hash) Clone() *Hash {
 // toTable converts the small form to the big one.
 func (h *Hash) toTable() {
 	t := dict.New[string](h.Len() + 1)
-	h.Range(func(f, v []byte) bool { t.Set(string(f), string(v)); return true })
-	h.pack, h.table = nil, t
+	strs := 0
+	h.Range(func(f, v []byte) bool {
+		t.Set(string(f), string(v))
+		strs += strSize(len(f)) + strSize(len(v))
+		return true
+	})
+	h.pack, h.table, h.strs = nil, t, strs
 }
 
 // bytesOf views a string of the big form as bytes for callers, which must

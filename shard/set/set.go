@@ -31,6 +31,32 @@ type Set struct {
 	// ints holds the intset form while table is nil (see intset.go).
 	ints  []byte
 	table *dict.Dict[struct{}]
+	// strs is the heap the hashtable form's member strings take.
+	strs int
+}
+
+// Bytes is the memory the set holds, for memory accounting; O(1).
+func (s *Set) Bytes() int {
+	n := int(unsafe.Sizeof(*s)) + cap(s.ints)
+	if s.table != nil {
+		n += s.table.Bytes() + s.strs
+	}
+	return n
+}
+
+// strSize approximates the heap a string of n bytes takes: Go's size
+// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
+// above, which this rounds to 32.
+func strSize(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 32:
+		return (n + 7) &^ 7
+	case n <= 256:
+		return (n + 15) &^ 15
+	}
+	return (n + 31) &^ 31
 }
 
 // Len is the number of members.
@@ -81,13 +107,20 @@ func (s *Set) Add(m []byte) bool {
 		}
 		s.toTable()
 	}
-	return s.table.Set(string(m), struct{}{})
+	added := s.table.Set(string(m), struct{}{})
+	if added {
+		s.strs += strSize(len(m))
+	}
+	return added
 }
 
 // Remove deletes m and reports whether it was a member.
 func (s *Set) Remove(m []byte) bool {
 	if s.table != nil {
 		_, ok := s.table.DeleteBytes(m)
+		if ok {
+			s.strs -= strSize(len(m))
+		}
 		return ok
 	}
 	v, ok := parseInt(m)
@@ -108,6 +141,7 @@ func (s *Set) Pop(buf []byte) []byte {
 	if s.table != nil {
 		m, _, _ := s.table.Random()
 		s.table.Delete(m)
+		s.strs -= strSize(len(m))
 		return bytesOf(m)
 	}
 	i := rand.IntN(intsLen(s.ints))
@@ -211,7 +245,7 @@ func (s *Set) Clone() *Set {
 	if s.table == nil {
 		return &Set{ints: slices.Clone(s.ints)}
 	}
-	c := &Set{table: dict.New[struct{}](s.table.Len())}
+	c := &Set{table: dict.New[struct{}](s.table.Len()), strs: s.strs}
 	// Strings are immutable: the copy can share them.
 	s.table.Range(func(m string, _ struct{}) bool { c.table.Set(m, struct{}{}); return true })
 	return c
@@ -220,8 +254,13 @@ func (s *Set) Clone() *Set {
 // toTable converts an intset to a hashtable.
 func (s *Set) toTable() {
 	t := dict.New[struct{}](s.Len() + 1)
-	s.Range(func(m []byte) bool { t.Set(string(m), struct{}{}); return true })
-	s.ints, s.table = nil, t
+	strs := 0
+	s.Range(func(m []byte) bool {
+		t.Set(string(m), struct{}{})
+		strs += strSize(len(m))
+		return true
+	})
+	s.ints, s.table, s.strs = nil, t, strs
 }
 
 // bytesOf views a member string as bytes for callers, which must not modify

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // Stream is a stream value: its entries, the counters Redis 7.0 keeps
@@ -23,6 +24,30 @@ type Stream struct {
 	// EntriesAdded counts every entry ever added.
 	EntriesAdded uint64
 	groups       []*Group // ordered by name
+	// dataBytes is the capacity of the nodes' data, for Bytes.
+	dataBytes int
+}
+
+// Per-item costs that Bytes estimates rather than measures: a pending
+// entry (its NACK, its slot in the group's map and ID sets), and the fixed
+// part of a group or a consumer.
+const (
+	pendingCost  = 96
+	groupCost    = 128
+	consumerCost = 64
+)
+
+// Bytes is the memory the stream holds, for memory accounting: O(1) for
+// the entries, O(groups + consumers) for the consumer groups.
+func (s *Stream) Bytes() int {
+	n := int(unsafe.Sizeof(*s)) + cap(s.nodes)*int(unsafe.Sizeof(node{})) + s.dataBytes
+	for _, g := range s.groups {
+		n += groupCost + len(g.Name) + len(g.pel)*pendingCost
+		for _, c := range g.consumers {
+			n += consumerCost + len(c.Name)
+		}
+	}
+	return n
 }
 
 // New returns an empty stream.
@@ -79,11 +104,17 @@ func (s *Stream) Add(fv [][]byte, given *ID, seqGiven bool, nowMs uint64) (ID, e
 	}
 	if k := len(s.nodes); k == 0 || s.nodes[k-1].full(elemBytes) {
 		if k > 0 {
-			s.nodes[k-1].shrink()
+			last := &s.nodes[k-1]
+			s.dataBytes -= cap(last.data)
+			last.shrink()
+			s.dataBytes += cap(last.data)
 		}
 		s.nodes = append(s.nodes, newNode(id, fv))
 	}
-	s.nodes[len(s.nodes)-1].append(id, fv)
+	last := &s.nodes[len(s.nodes)-1]
+	before := cap(last.data)
+	last.append(id, fv)
+	s.dataBytes += cap(last.data) - before
 	s.length++
 	s.EntriesAdded++
 	s.LastID = id
@@ -253,6 +284,7 @@ func (s *Stream) deleteOne(id ID) bool {
 			}
 			s.length--
 			if n.live == 0 {
+				s.dataBytes -= cap(n.data)
 				s.nodes = slices.Delete(s.nodes, i, i+1)
 			}
 			return true
@@ -320,6 +352,9 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 		break
 	}
 	if drop > 0 {
+		for i := range s.nodes[:drop] {
+			s.dataBytes -= cap(s.nodes[i].data)
+		}
 		clear(s.nodes[:drop])
 		s.nodes = s.nodes[drop:]
 	}
@@ -383,9 +418,11 @@ func raxCount(keys [][16]byte, d int) int {
 func (s *Stream) Clone() *Stream {
 	c := *s
 	c.nodes = make([]node, len(s.nodes))
+	c.dataBytes = 0
 	for i, n := range s.nodes {
 		n.data = append([]byte(nil), n.data...)
 		c.nodes[i] = n
+		c.dataBytes += cap(n.data)
 	}
 	c.groups = make([]*Group, len(s.groups))
 	for i, g := range s.groups {

@@ -58,6 +58,8 @@ type tree struct {
 	rootLeaf   *leaf
 	head, tail *leaf
 	n          int
+	// leaves counts the leaves, for memory accounting.
+	leaves int
 }
 
 // search returns the index of the first entry of l not before (score, member).
@@ -153,6 +155,7 @@ func (t *tree) insert(e entry) {
 		if t.rootLeaf == nil {
 			l := &leaf{}
 			t.rootLeaf, t.head, t.tail = l, l, l
+			t.leaves = 1
 		}
 		r := t.insertLeaf(t.rootLeaf, e)
 		if r == nil {
@@ -207,6 +210,7 @@ func (t *tree) insertLeaf(l *leaf, e entry) *leaf {
 		return nil
 	}
 	r := &leaf{prev: l, next: l.next}
+	t.leaves++
 	if l.next != nil {
 		l.next.prev = r
 	} else {
@@ -386,6 +390,7 @@ func mergeInner(l, r *inner, sep entry) {
 }
 
 func (t *tree) unlink(l *leaf) {
+	t.leaves--
 	if l.prev != nil {
 		l.prev.next = l.next
 	} else {

@@ -39,6 +39,39 @@ type Set struct {
 type bigSet struct {
 	dict *dict.Dict[float64]
 	tree tree
+	// strs is the heap the member strings take (dict and tree share them).
+	strs int
+}
+
+// Bytes is the memory the set holds, for memory accounting; O(1). Inner
+// tree nodes are estimated: one per 32 leaves, half filled on average.
+func (s *Set) Bytes() int {
+	n := int(unsafe.Sizeof(*s)) + cap(s.pack)
+	if b := s.big; b != nil {
+		leaves := b.tree.leaves
+		inners := 0
+		if b.tree.height > 0 {
+			inners = (leaves + 31) / 32
+		}
+		n += int(unsafe.Sizeof(*b)) + b.dict.Bytes() + b.strs +
+			leaves*int(unsafe.Sizeof(leaf{})) + inners*int(unsafe.Sizeof(inner{}))
+	}
+	return n
+}
+
+// strSize approximates the heap a string of n bytes takes: Go's size
+// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
+// above, which this rounds to 32.
+func strSize(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 32:
+		return (n + 7) &^ 7
+	case n <= 256:
+		return (n + 15) &^ 15
+	}
+	return (n + 31) &^ 31
 }
 
 // New returns an empty set in the form Redis 7.0's ZADD creates for a key,
@@ -116,6 +149,7 @@ func (s *Set) Add(member []byte, score float64) {
 		m := string(member)
 		s.big.dict.Set(m, score)
 		s.big.tree.insert(entry{member: m, score: score})
+		s.big.strs += strSize(len(m))
 		return
 	}
 	s.pack = packInsert(s.pack, s.packSearch(score, member), member, score)
@@ -143,6 +177,7 @@ func (s *Set) Delete(member []byte) bool {
 		score, ok := s.big.dict.DeleteBytes(member)
 		if ok {
 			s.big.tree.delete(score, str(member))
+			s.big.strs -= strSize(len(member))
 		}
 		return ok
 	}
@@ -286,6 +321,7 @@ func (s *Set) DeleteRange(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			e := s.big.tree.deleteAt(lo)
 			s.big.dict.Delete(e.member)
+			s.big.strs -= strSize(len(e.member))
 		}
 		return
 	}
@@ -317,7 +353,7 @@ func (s *Set) Clone() *Set {
 	if s.big == nil {
 		return &Set{pack: append([]byte(nil), s.pack...), n: s.n}
 	}
-	c := &Set{big: &bigSet{dict: dict.New[float64](s.Len())}}
+	c := &Set{big: &bigSet{dict: dict.New[float64](s.Len()), strs: s.big.strs}}
 	// Strings are immutable: the copy can share them. Ascending inserts
 	// fill the copy's leaves completely.
 	s.big.tree.walk(0, s.Len(), false, func(e *entry) {
@@ -335,6 +371,7 @@ func (s *Set) toBig(hint int) {
 		k := string(m)
 		b.dict.Set(k, score)
 		b.tree.insert(entry{member: k, score: score})
+		b.strs += strSize(len(k))
 		off = next
 	}
 	s.pack, s.n, s.big = nil, 0, b
