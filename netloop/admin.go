@@ -601,6 +601,7 @@ func (s *Server) clientsSorted() []*conn {
 
 func (cn *conn) clientList(args [][]byte) {
 	var ids map[int64]bool
+	typ := ""
 	switch {
 	case len(args) == 0:
 	case len(args) >= 2 && eqFold(args[0], "id"):
@@ -615,13 +616,8 @@ func (cn *conn) clientList(args [][]byte) {
 			ids[id] = true
 		}
 	case len(args) == 2 && eqFold(args[0], "type"):
-		t := strings.ToLower(string(args[1]))
-		switch t {
-		case "normal":
-		case "master", "replica", "slave", "pubsub":
-			// No such clients exist yet: an empty list.
-			ids = map[int64]bool{}
-		default:
+		typ = clientTypeName(args[1])
+		if typ == "" {
 			cn.errorReply("ERR Unknown client type '" + string(args[1]) + "'")
 			return
 		}
@@ -631,7 +627,7 @@ func (cn *conn) clientList(args [][]byte) {
 	}
 	var b strings.Builder
 	for _, c := range cn.s.clientsSorted() {
-		if ids != nil && !ids[c.id] {
+		if ids != nil && !ids[c.id] || typ != "" && c.clientType() != typ {
 			continue
 		}
 		b.WriteString(c.listLine())
@@ -658,7 +654,7 @@ func (cn *conn) clientKill(args [][]byte) {
 	}
 	var id int64
 	var addr, laddr string
-	skipMe, normal := true, true
+	skipMe, typ := true, ""
 	for i := 0; i < len(args); i += 2 {
 		v := args[i+1]
 		switch {
@@ -684,12 +680,7 @@ func (cn *conn) clientKill(args [][]byte) {
 				return
 			}
 		case eqFold(args[i], "type"):
-			// Every client is a normal one: the other types match nobody.
-			switch strings.ToLower(string(v)) {
-			case "normal":
-			case "master", "replica", "slave", "pubsub":
-				normal = false
-			default:
+			if typ = clientTypeName(v); typ == "" {
 				cn.errorReply("ERR Unknown client type '" + string(v) + "'")
 				return
 			}
@@ -706,10 +697,15 @@ func (cn *conn) clientKill(args [][]byte) {
 	}
 	n := int64(0)
 	for _, c := range cn.s.clientsSorted() {
-		if !normal || (id != 0 && c.id != id) || (addr != "" && c.addr != addr) || (laddr != "" && c.laddr != laddr) || (skipMe && c == cn) {
+		if typ != "" && c.clientType() != typ || (id != 0 && c.id != id) || (addr != "" && c.addr != addr) || (laddr != "" && c.laddr != laddr) || (skipMe && c == cn) {
 			continue
 		}
 		cn.kill(c)
+		n++
+	}
+	// A replica's link to its master is not a client connection here
+	// (replica.go): TYPE master closes it, and the link reconnects.
+	if typ == "master" && id == 0 && addr == "" && laddr == "" && cn.s.replica.killMaster() {
 		n++
 	}
 	cn.end(proto.AppendInt(cn.out(), n))

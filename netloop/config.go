@@ -29,6 +29,7 @@ const (
 	kindOutputLimits // client-output-buffer-limit's class groups
 	kindNotify       // notify-keyspace-events' class letters
 	kindPercentiles  // latency-tracking-info-percentiles
+	kindReplicaof    // "<host> <port>" or empty
 )
 
 // param is one configuration directive.
@@ -74,6 +75,25 @@ var params = []*param{
 	{name: "syslog-ident", kind: kindString, def: "shoal"},
 	{name: "syslog-facility", kind: kindEnum, def: "local0", enum: []string{"user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}},
 	{name: "notify-keyspace-events", kind: kindNotify, def: "", mutable: true},
+	// Replication, replica side (replica.go); repl-timeout serves both sides.
+	{name: "replicaof", alias: "slaveof", kind: kindReplicaof, def: ""},
+	{name: "masterauth", kind: kindString, def: "", mutable: true},
+	{name: "masteruser", kind: kindString, def: "", mutable: true},
+	{name: "replica-read-only", alias: "slave-read-only", kind: kindBool, def: "yes", mutable: true},
+	{name: "replica-serve-stale-data", alias: "slave-serve-stale-data", kind: kindBool, def: "yes", mutable: true},
+	{name: "replica-priority", alias: "slave-priority", kind: kindInt, def: "100", min: 0, max: math.MaxInt32, mutable: true},
+	{name: "replica-announced", kind: kindBool, def: "yes", mutable: true},
+	{name: "replica-announce-ip", alias: "slave-announce-ip", kind: kindString, def: "", mutable: true},
+	{name: "replica-announce-port", alias: "slave-announce-port", kind: kindInt, def: "0", min: 0, max: 65535, mutable: true},
+	intParam("repl-timeout", "60", 1, math.MaxInt32, true),
+	// Replication, master side (replmaster.go).
+	{name: "repl-backlog-size", kind: kindMemory, def: "1048576", min: 16 << 10, max: math.MaxInt64, mutable: true},
+	intParam("repl-backlog-ttl", "3600", 0, math.MaxInt32, true),
+	{name: "repl-diskless-sync", kind: kindBool, def: "yes", mutable: true},
+	intParam("repl-diskless-sync-delay", "5", 0, math.MaxInt32, true),
+	{name: "repl-ping-replica-period", alias: "repl-ping-slave-period", kind: kindInt, def: "10", min: 1, max: math.MaxInt32, mutable: true},
+	{name: "min-replicas-to-write", alias: "min-slaves-to-write", kind: kindInt, def: "0", min: 0, max: math.MaxInt32, mutable: true},
+	{name: "min-replicas-max-lag", alias: "min-slaves-max-lag", kind: kindInt, def: "10", min: 0, max: math.MaxInt32, mutable: true},
 	// Accepted for compatibility; the features behind them come with later
 	// issues (persistence, cache mode, replication, pub/sub).
 	{name: "save", kind: kindString, def: "3600 1 300 100 60 10000", mutable: true},
@@ -294,6 +314,8 @@ func (p *param) normalize(v string) (string, error) {
 		return v, checkNotify(v)
 	case kindPercentiles:
 		return normalizePercentiles(v)
+	case kindReplicaof:
+		return strings.Join(strings.Fields(v), " "), validReplicaof(v)
 	case kindOutputLimits:
 		if _, ok := parseOutputLimits(v); !ok {
 			return "", errors.New("argument must be '<class> <hard> <soft> <soft_seconds>' groups with class normal, replica or pubsub")

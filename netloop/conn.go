@@ -89,6 +89,9 @@ type conn struct {
 	// monFeed is set, once per parse, while some connection runs MONITOR;
 	// monitoring marks this connection as one (monitor.go).
 	monFeed, monitoring bool
+	// replica is set once the connection sent REPLCONF or SYNC/PSYNC
+	// (replmaster.go).
+	replica *replicaLink
 
 	addr, laddr string
 	created     time.Time
@@ -137,6 +140,9 @@ func newConn(s *Server, gc gnet.Conn) *conn {
 func (cn *conn) onTraffic() gnet.Action {
 	c := cn.gc
 	cn.paused = false
+	if cn.replica != nil {
+		cn.replFeed()
+	}
 	cn.drainOutbox()
 	cn.checkNormalLimit()
 	if cn.inflight {

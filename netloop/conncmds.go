@@ -81,6 +81,7 @@ func registerConnCommands(t *shard.Table) {
 			sub("get", -3, shard.FlagAdmin|shard.FlagNoScript|shard.FlagLoading|shard.FlagStale, "Returns the effective values of configuration parameters."),
 			sub("set", -4, shard.FlagAdmin|shard.FlagNoScript|shard.FlagLoading|shard.FlagStale, "Sets configuration parameters in-flight."),
 			sub("resetstat", 2, shard.FlagAdmin|shard.FlagNoScript|shard.FlagLoading|shard.FlagStale, "Resets the server's statistics."),
+			sub("rewrite", 2, shard.FlagAdmin|shard.FlagNoScript|shard.FlagLoading|shard.FlagStale, "Persists the effective configuration to file."),
 			sub("help", 2, shard.FlagLoading|shard.FlagStale, "Returns helpful text about the different subcommands."),
 		}}))
 	t.Add(conn(&shard.Command{Name: "client", Arity: -2, ConnID: connClient, Since: "2.4.0",
@@ -225,6 +226,10 @@ func (cn *conn) runConn(cmd *shard.Command, args [][]byte) bool {
 		cn.publish(args, cmd.Name == "spublish")
 	case connPubsub:
 		cn.pubsubCommand(cmd, args)
+	case connReplicaof:
+		cn.replicaof(args)
+	case connSync, connPsync, connReplconf, connRole:
+		return cn.replCommand(cmd, args)
 	default:
 		panic("BUG: connection command without handler: " + cmd.Name)
 	}

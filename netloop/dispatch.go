@@ -43,12 +43,23 @@ func (cn *conn) dispatchOne(args [][]byte) (accepted, last bool) {
 		cn.reject(cmd, proto.ErrNoAuth)
 		return true, false
 	}
+	if g := s.replica.gate.Load(); g != 0 {
+		// A replica refuses writes and, with its link down, stale reads.
+		if msg := s.replica.refuses(cmd, g); msg != "" {
+			cn.reject(cmd, msg)
+			return true, false
+		}
+	}
 	if p := s.persist; p.loading.Load() && cmd.Flags&shard.FlagLoading == 0 {
 		cn.reject(cmd, errLoading)
 		return true, false
 	}
 	if m := s.persist.refusal.Load(); m != nil && (cmd.Flags&shard.FlagWrite != 0 || cmd.ConnID == connPing) {
 		cn.reject(cmd, *m)
+		return true, false
+	}
+	if cmd.Flags&shard.FlagWrite != 0 && s.repl.noGoodReplicas.Load() {
+		cn.reject(cmd, "NOREPLICAS Not enough good replicas to write.")
 		return true, false
 	}
 	if cn.tx.active && oomInMulti(cmd) && s.Engine.OutOfMemory() {

@@ -68,7 +68,9 @@ type Server struct {
 	paused   map[*conn]struct{}
 
 	persist *persist
+	repl    *replState
 	aof     *aofState
+	replica *replicaState // the replica side of replication (replica.go)
 	// stopping is closed when the event loops have stopped.
 	stopping chan struct{}
 	// loadErr is the error that stopped start-up loading, returned by Run.
@@ -127,7 +129,9 @@ func NewServer(cfg *Config, log *slog.Logger) *Server {
 		runID:    newRunID(),
 	}
 	s.persist = newPersist(s)
+	s.repl = newReplState(s)
 	s.aof = newAOFState(s)
+	s.replica = newReplicaState(s)
 	s.table = s.newTable()
 	s.Engine = shard.NewEngine(cfg.Shards(), s.table)
 	s.Engine.DebugReload = s.persist.debugReload
@@ -173,12 +177,16 @@ func (s *Server) Run() error {
 		opts = append(opts, gnet.WithTCPKeepAlive(time.Duration(ka)*time.Second))
 	}
 	s.persist.startLoad()
+	s.repl.start()
+	s.replica.start()
 	err = gnet.Rotate(s, addrs, opts...)
 	close(s.stopping)
+	s.replica.stop()
 	if serr := s.persist.shutdownSave(); serr != nil && err == nil {
 		err = serr
 	}
 	s.persist.wait()
+	s.repl.wait()
 	s.aof.stop()
 	s.Engine.Close()
 	if lerr := s.loadErr.Load(); lerr != nil {
@@ -292,6 +300,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	cn.resetTx()
 	cn.unsubscribeAll()
 	cn.stopMonitor()
+	cn.dropReplica()
 	if err != nil {
 		s.Log.Debug("client closed", "id", cn.id, "addr", cn.addr, "err", err)
 	}
@@ -336,5 +345,7 @@ func (s *Server) newTable() *shard.Table {
 	s.registerInfo(t)
 	s.registerPersist(t)
 	s.registerAOF(t)
+	registerReplication(s, t)
+	registerReplicaof(t)
 	return t
 }

@@ -140,7 +140,8 @@ func (s *Server) Snapshot() Snapshot {
 		NetOutputBytes:      s.stats.netOut.Load(),
 		UsedMemoryRSS:       rssBytes(),
 		MaxMemory:           s.Config.Int64("maxmemory"),
-		ReplOffset:          s.Engine.Journal.Offset(),
+		ReplOffset:          s.repl.masterOffset(),
+		ConnectedReplicas:   s.connectedReplicas(),
 	}
 	sample := []metrics.Sample{{Name: heapObjects}}
 	metrics.Read(sample)

@@ -2,8 +2,8 @@
 // journal (the one ordered stream of write effects, DESIGN.md invariant 6),
 // RDB files written atomically, and the append-only file (Redis 7's
 // multi-part layout: manifest, base and incremental files; the writer fed
-// by the journal; rewrites; loading). Replication builds on the same
-// journal.
+// by the journal; rewrites; loading), replication's backlog and the
+// replica's side of the master link (handshake, payload, stream).
 package repl
 
 import (
@@ -93,6 +93,15 @@ func (j *Journal) turnOn() {
 // for a while can be told to belong to an earlier period of readers, which
 // a new reader's starting point (a snapshot) already includes.
 func (j *Journal) Gen() uint64 { return j.gen.Load() }
+
+// ForgetDB makes the next effect start with SELECT, for a reader that
+// joins a stream whose last SELECT the journal did not write (a promoted
+// replica's backlog, which held its master's stream).
+func (j *Journal) ForgetDB() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.db = -1
+}
 
 // Offset is the number of bytes journaled so far.
 func (j *Journal) Offset() int64 {

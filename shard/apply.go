@@ -25,6 +25,7 @@ type Applier struct {
 // NewApplier returns an Applier with database 0 selected.
 func (e *Engine) NewApplier() *Applier {
 	a := &Applier{e: e, b: e.NewBatch(), done: make(chan struct{}, 1)}
+	a.b.trusted = true
 	a.b.OnDone = func() { a.done <- struct{}{} }
 	return a
 }

@@ -64,6 +64,10 @@ type Batch struct {
 	waiterRef   atomic.Pointer[Waiter]
 	deferred    []byte
 	hasDeferred bool
+	// trusted marks an Applier's batch: a master's stream or an AOF, whose
+	// commands see keys that expired on this server's clock as live, as
+	// Redis's commands from its master (and during loading) do.
+	trusted bool
 	// Resp3 selects RESP3 reply types for every command of the batch.
 	Resp3 bool
 	// Watch is the connection's WATCH set.
@@ -370,6 +374,7 @@ func (b *Batch) Reset() {
 func (e *Engine) runPart(s *Shard, p *part) {
 	start := time.Now()
 	ctx := Ctx{e: e, sh: s, Resp3: p.b.Resp3, batch: p.b, Now: e.Clock()}
+	s.trusted = p.b.trusted
 	conf := e.Latency.conf.Load()
 	for i := range p.calls {
 		c := &p.calls[i]
@@ -390,6 +395,7 @@ func (e *Engine) runPart(s *Shard, p *part) {
 			e.serveReady(s, 1<<uint(s.id))
 		}
 	}
+	s.trusted = false
 	s.Stats.Commands.Add(uint64(len(p.calls)))
 	elapsed := time.Since(start)
 	s.Stats.addBusy(elapsed)
@@ -415,10 +421,14 @@ func (e *Engine) runMulti(b *Batch) {
 	first := e.shards[m.shards[0]]
 	for _, i := range m.shards {
 		e.shards[i].Stats.MultiShard.Add(1)
+		e.shards[i].trusted = b.trusted
 	}
 	start := time.Now()
 	ctx.Now = e.Clock()
 	e.exec(&ctx, c.cmd, first)
+	for _, i := range m.shards {
+		e.shards[i].trusted = false
+	}
 	first.Stats.Commands.Add(1)
 	elapsed := time.Since(start)
 	first.cmds[c.cmd.id].addUsec(uint64(elapsed.Microseconds()))

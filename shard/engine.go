@@ -58,6 +58,8 @@ type Shard struct {
 	// snapBit is the parity that values stored now get (snapshot.go).
 	snap    *shardSnap
 	snapBit uint8
+	// trusted is set while the token holder runs an Applier's batch.
+	trusted bool
 	id      int
 	events  *Events // the engine's, for the keyspace's own events
 	Stats   Stats

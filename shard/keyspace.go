@@ -77,7 +77,7 @@ func (db *DB) expireIfNeeded(key []byte, now int64) bool {
 		return false
 	}
 	at, ok := db.expires.GetBytes(key)
-	if !ok || at > now {
+	if !ok || at > now || db.sh.trusted {
 		return false
 	}
 	if db.sh.e.ReplicaMode.Load() {

@@ -371,7 +371,7 @@ loop:
 		return a, 0, false
 	}
 	switch {
-	case c.e.ReplicaMode.Load():
+	case c.e.ReplicaMode.Load() || c.batch != nil && c.batch.trusted:
 		// A master propagates an approximate trim as the exact one it did,
 		// keeping its LIMIT: Redis's mustObeyClient trims exactly. On a
 		// replica only the master writes (replica-read-only).
