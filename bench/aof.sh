@@ -12,7 +12,9 @@
 # KEYS (default 100000), AOFDIR, POLICIES (default "everysec always").
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+bench_name="aof bench"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
 N=${N:-200000}
@@ -20,92 +22,38 @@ KEYS=${KEYS:-100000}
 POLICIES=${POLICIES:-everysec always}
 CLIENTS=50
 
-for tool in go redis-server redis-benchmark redis-cli taskset; do
-	command -v "$tool" >/dev/null || { echo "aof bench: $tool not found" >&2; exit 1; }
-done
-go build -o bin/shoal ./cmd/shoal
+need_tools go redis-server redis-benchmark redis-cli taskset
+build_bins cmd/shoal
 
-work=$(mktemp -d)
 base=${AOFDIR:-$work}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-	[[ -n ${AOFDIR:-} ]] && rm -rf "$base/shoal" "$base/redis"
-	return 0
-}
-trap cleanup EXIT
-
-free_port() {
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) }
-	# shellcheck disable=SC2086
-	set -- $stat
-	echo $((${12} + ${13}))
-}
-
-median() {
-	tr ' ' '\n' | grep -v '^$' | sort -g |
-		awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		[[ $(redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
-		sleep 0.1
-	done
-	echo "aof bench: nothing answers on port $1" >&2
-	exit 1
-}
+if [[ -n ${AOFDIR:-} ]]; then
+	cleanup_paths+=("$base/shoal" "$base/redis")
+fi
 
 declare -A port pid
 mkdir -p "$base/shoal" "$base/redis"
 port[shoal]=$(free_port)
-taskset -c 0 bin/shoal --port "${port[shoal]}" --metrics-port 0 --save '' --dir "$base/shoal" \
-	--appendonly yes --shards 1 --io-threads 1 >"$work/shoal.log" 2>&1 &
-pid[shoal]=$!
-pids+=("${pid[shoal]}")
-port[redis]=$(free_port)
-taskset -c 0 redis-server --port "${port[redis]}" --save '' --dir "$base/redis" --appendonly yes >"$work/redis.log" 2>&1 &
-pid[redis]=$!
-pids+=("${pid[redis]}")
-wait_port "${port[shoal]}"
-wait_port "${port[redis]}"
+port[redis]=$(free_port "${port[shoal]}")
+start_server Shoal "${port[shoal]}" "$work/shoal.log" \
+	taskset -c 0 bin/shoal --port "${port[shoal]}" --metrics-port 0 --save '' --dir "$base/shoal" \
+	--appendonly yes --shards 1 --io-threads 1
+pid[shoal]=$server_pid
+start_server redis-server "${port[redis]}" "$work/redis.log" \
+	taskset -c 0 redis-server --port "${port[redis]}" --save '' --dir "$base/redis" --appendonly yes
+pid[redis]=$server_pid
 # Turns the AOF on whether or not start-up did (it is a no-op when on).
 redis-cli -p "${port[shoal]}" config set appendonly yes >/dev/null
 
-CLK_TCK=$(getconf CLK_TCK)
 declare -A rates ticks
 
 bench_one() {
 	local server=$1 policy=$2 depth=$3 key="$1/$2/$3" before after r
 	redis-cli -p "${port[$server]}" config set appendfsync "$policy" >/dev/null
 	before=$(cpu_ticks "${pid[$server]}")
-	if ! taskset -c 1 redis-benchmark -p "${port[$server]}" -c "$CLIENTS" -n "$N" -r "$KEYS" -P "$depth" \
-		-q --csv -t set >"$work/out" 2>"$work/err"; then
-		echo "aof bench: redis-benchmark failed:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	run_out redis-benchmark taskset -c 1 redis-benchmark -p "${port[$server]}" -c "$CLIENTS" -n "$N" \
+		-r "$KEYS" -P "$depth" -q --csv -t set
 	after=$(cpu_ticks "${pid[$server]}")
-	r=$(tr -d '"' <"$work/out" | awk -F, 'NR > 1 {printf "%.0f", $2}')
-	if [[ ! $r =~ ^[0-9]+$ ]]; then
-		echo "aof bench: cannot read the rate:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	r=$(csv_rate)
 	rates[$key]+="$r "
 	ticks[$key]=$((${ticks[$key]:-0} + after - before))
 	printf '  %-24s %10s req/s  cpu %5d ticks\n' "$key" "$r" $((after - before)) >&2
@@ -125,7 +73,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 done
 echo "== load after: $(cat /proc/loadavg)" >&2
 
-us() { awk -v t="${ticks[$1]}" -v h="$CLK_TCK" -v n="$((ROUNDS * N))" 'BEGIN {printf "%.2f", t / h / n * 1e6}'; }
+us() { cpu_us "${ticks[$1]}" $((ROUNDS * N)); }
 echo "Command: \`ROUNDS=$ROUNDS N=$N KEYS=$KEYS bash bench/aof.sh\` (AOF directory: $base)"
 echo
 echo "| appendfsync | pipeline | Shoal SET/s | redis-server SET/s | Shoal µs CPU/req | redis µs CPU/req |"

@@ -13,7 +13,9 @@
 #   SHARDS    Shoal's shards (default: one per core)
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+bench_name=hitratio
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 MAXMEM=${MAXMEM:-64mb}
 KEYS=${KEYS:-1000000}
@@ -25,47 +27,25 @@ SHARDS=${SHARDS:-0}
 REDIS_PORT=${REDIS_PORT:-16391}
 SHOAL_PORT=${SHOAL_PORT:-16392}
 
-for tool in go redis-server redis-cli; do
-	command -v "$tool" >/dev/null || { echo "hitratio: $tool not found" >&2; exit 1; }
-done
-go build -o bin/shoal ./cmd/shoal
-go build -o bin/hitload ./bench/hitload
-
-pids=()
-work=$(mktemp -d)
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_port() {
-	for _ in $(seq 100); do
-		redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "hitratio: nothing answers on port $1" >&2
-	exit 1
-}
+need_tools go redis-server redis-cli
+build_bins cmd/shoal bench/hitload
 
 run() { # server policy -> "hit ratio | keys held"
-	local server=$1 policy=$2 port pid
+	local server=$1 policy=$2 port
 	if [ "$server" = redis ]; then
 		port=$REDIS_PORT
-		redis-server --port "$port" --save '' --appendonly no --dir "$work" --maxmemory "$MAXMEM" \
-			--maxmemory-policy "$policy" >/dev/null 2>&1 &
+		start_server redis-server "$port" "$work/redis.log" \
+			redis-server --port "$port" --save '' --appendonly no --dir "$work" --maxmemory "$MAXMEM" \
+			--maxmemory-policy "$policy"
 	else
 		port=$SHOAL_PORT
-		./bin/shoal --port "$port" --save '' --appendonly no --dir "$work" --metrics-port 0 --maxmemory "$MAXMEM" \
-			--maxmemory-policy "$policy" --shards "$SHARDS" >/dev/null 2>&1 &
+		start_server Shoal "$port" "$work/shoal.log" \
+			./bin/shoal --port "$port" --save '' --appendonly no --dir "$work" --metrics-port 0 --maxmemory "$MAXMEM" \
+			--maxmemory-policy "$policy" --shards "$SHARDS"
 	fi
-	pid=$!
-	pids+=("$pid")
-	wait_port "$port"
 	./bin/hitload -mode hit -addr "127.0.0.1:$port" -keys "$KEYS" -value "$VALUE" \
 		-warm "$WARM" -ops "$OPS" | sed -n 's/.*hit_ratio=\([0-9.]*\).*keys=\([0-9]*\).*/\1 | \2/p'
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
+	stop_procs "$server_pid"
 }
 
 echo "maxmemory $MAXMEM, $KEYS keys of $VALUE bytes, Zipf(0.99), $WARM warm-up + $OPS counted GETs"

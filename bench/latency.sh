@@ -15,7 +15,8 @@
 # KEYS (keys loaded first, default 100000).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-6}
 N=${N:-2000000}
@@ -24,65 +25,14 @@ CLIENTS=50
 DEPTH=16
 MODES=(off tracking slowlog both)
 
-for tool in go redis-benchmark redis-cli taskset; do
-	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
-
-go build -o bin/shoal ./cmd/shoal
-
-work=$(mktemp -d)
-shoal_pid=
-
-cleanup() {
-	if [[ -n $shoal_pid ]]; then
-		kill "$shoal_pid" 2>/dev/null || true
-		wait "$shoal_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# free_port prints a port in 20000-59999 that nothing listens on.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-# cpu_ticks prints utime+stime of a whole process (all threads), in clock ticks.
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) } # the command name may hold spaces; fields resume after ')'
-	# shellcheck disable=SC2086
-	set -- $stat
-	echo $((${12} + ${13}))
-}
-
-median() {
-	tr ' ' '\n' | grep -v '^$' | sort -g |
-		awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
+need_tools go redis-benchmark redis-cli taskset
+build_bins cmd/shoal
 
 port=$(free_port)
-taskset -c 0 bin/shoal --port "$port" --metrics-port 0 --save '' --appendonly no \
-	--shards 1 --io-threads 1 >"$work/shoal.log" 2>&1 &
-shoal_pid=$!
-for _ in $(seq 100); do
-	[[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
-	if ! kill -0 "$shoal_pid" 2>/dev/null; then
-		echo "bench: Shoal exited at start-up; its log:" >&2
-		tail -20 "$work/shoal.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+start_server Shoal "$port" "$work/shoal.log" \
+	taskset -c 0 bin/shoal --port "$port" --metrics-port 0 --save '' --appendonly no \
+	--shards 1 --io-threads 1
+shoal_pid=$server_pid
 taskset -c 1 redis-benchmark -p "$port" -c "$CLIENTS" -n "$KEYS" -r "$KEYS" -P "$DEPTH" -q -t set >/dev/null
 
 set_mode() {
@@ -95,27 +45,16 @@ set_mode() {
 	redis-cli -p "$port" config set latency-tracking "$track" slowlog-log-slower-than "$slow" >/dev/null
 }
 
-CLK_TCK=$(getconf CLK_TCK)
 declare -A rate_list ticks
 
 bench_one() {
 	local mode=$1 before after r
 	set_mode "$mode"
 	before=$(cpu_ticks "$shoal_pid")
-	if ! taskset -c 1 redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -r "$KEYS" -P "$DEPTH" \
-		-q --csv -t set,get >"$work/out" 2>"$work/err"; then
-		echo "bench: redis-benchmark failed:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	run_out redis-benchmark taskset -c 1 redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -r "$KEYS" \
+		-P "$DEPTH" -q --csv -t set,get
 	after=$(cpu_ticks "$shoal_pid")
-	# SET and GET combined: total requests / total time.
-	r=$(tr -d '"' <"$work/out" | awk -F, 'NR > 1 {t += 1 / $2; n++} END {if (n) printf "%.0f", n / t}')
-	if [[ ! $r =~ ^[0-9]+$ ]]; then
-		echo "bench: cannot read the rates:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	r=$(csv_rate) # SET and GET combined
 	rate_list[$mode]+="$r "
 	ticks[$mode]=$((${ticks[$mode]:-0} + after - before))
 	printf '  %-8s %10s req/s  cpu %5d ticks\n' "$mode" "$r" $((after - before)) >&2
@@ -132,7 +71,7 @@ load_after=$(cat /proc/loadavg)
 echo "== load after: $load_after" >&2
 
 reqs=$((ROUNDS * N * 2)) # SET and GET
-us() { awk -v t="${ticks[$1]}" -v h="$CLK_TCK" -v n="$reqs" 'BEGIN {printf "%.3f", t / h / n * 1e6}'; }
+us() { cpu_us "${ticks[$1]}" "$reqs" 3; }
 rate_off=$(echo "${rate_list[off]}" | median)
 us_off=$(us off)
 
@@ -148,6 +87,5 @@ for mode in "${MODES[@]}"; do
 	rate=$(echo "${rate_list[$mode]}" | median)
 	u=$(us "$mode")
 	printf '| %s | %s | %s | %s | %s |\n' "$mode" "$rate" "$u" \
-		"$(awk -v a="$rate" -v b="$rate_off" 'BEGIN {printf "%.3f", a / b}')" \
-		"$(awk -v a="$u" -v b="$us_off" 'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}')"
+		"$(ratio "$rate" "$rate_off")" "$(pct_change "$u" "$us_off")"
 done

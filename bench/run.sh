@@ -20,7 +20,8 @@
 #   SHOAL_ARGS   extra "--directive value" arguments for Shoal
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 N_P1=${N_P1:-100000}
 N_P16=${N_P16:-200000}
@@ -32,75 +33,9 @@ CLIENTS=50
 KEYSPACE=100000
 OUT=bench/last-run.md
 
-for tool in go redis-server redis-benchmark redis-cli taskset; do
-	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
-done
+need_tools go redis-server redis-benchmark redis-cli taskset
+build_bins cmd/shoal
 
-go build -o bin/shoal ./cmd/shoal
-
-work=$(mktemp -d)
-shoal_pid=
-redis_pid=
-
-stop_servers() {
-	local pid
-	for pid in $shoal_pid $redis_pid; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in $shoal_pid $redis_pid; do
-		wait "$pid" 2>/dev/null || true
-	done
-	shoal_pid=
-	redis_pid=
-}
-
-cleanup() {
-	stop_servers
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# free_port prints a port in 20000-59999 that nothing listens on and that
-# differs from $1.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		[[ $p == "${1:-}" ]] && continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-wait_ready() { # name pid port log
-	for _ in $(seq 100); do
-		if ! kill -0 "$2" 2>/dev/null; then
-			echo "bench: $1 exited at start-up; its log:" >&2
-			tail -20 "$4" >&2
-			exit 1
-		fi
-		[[ $(redis-cli -p "$3" ping 2>/dev/null) == PONG ]] && return
-		sleep 0.1
-	done
-	echo "bench: $1 did not answer PING on port $3 within 10 s; its log:" >&2
-	tail -20 "$4" >&2
-	exit 1
-}
-
-# cpu_ticks prints utime+stime of a whole process (all threads), in clock ticks.
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat")
-	stat=${stat##*) } # the command name may hold spaces; fields resume after ')'
-	# shellcheck disable=SC2086
-	set -- $stat
-	echo $((${12} + ${13}))
-}
-
-CLK_TCK=$(getconf CLK_TCK)
 server_pin=()
 client_pin=()
 shoal_mode_args=()
@@ -120,27 +55,22 @@ start_servers() { # mode
 	port[shoal]=$(free_port)
 	port[redis]=$(free_port "${port[shoal]}")
 	# shellcheck disable=SC2086
-	"${server_pin[@]}" bin/shoal --port "${port[shoal]}" --save '' --appendonly no \
-		"${shoal_mode_args[@]}" $SHOAL_ARGS >"$work/shoal.log" 2>&1 &
-	shoal_pid=$!
-	"${server_pin[@]}" redis-server --port "${port[redis]}" --bind 127.0.0.1 --save '' \
-		--appendonly no --daemonize no --dir "$work" >"$work/redis.log" 2>&1 &
-	redis_pid=$!
-	pid[shoal]=$shoal_pid
-	pid[redis]=$redis_pid
-	wait_ready Shoal "$shoal_pid" "${port[shoal]}" "$work/shoal.log"
-	wait_ready redis-server "$redis_pid" "${port[redis]}" "$work/redis.log"
+	start_server Shoal "${port[shoal]}" "$work/shoal.log" \
+		"${server_pin[@]}" bin/shoal --port "${port[shoal]}" --save '' --appendonly no \
+		"${shoal_mode_args[@]}" $SHOAL_ARGS
+	pid[shoal]=$server_pid
+	start_server redis-server "${port[redis]}" "$work/redis.log" \
+		"${server_pin[@]}" redis-server --port "${port[redis]}" --bind 127.0.0.1 --save '' \
+		--appendonly no --daemonize no --dir "$work"
+	pid[redis]=$server_pid
 }
 
 bench_one() { # server test pipeline requests
 	local srv=$1 test=$2 pipe=$3 n=$4 key="$2/$3/$1" before after line
 	before=$(cpu_ticks "${pid[$srv]}")
-	if ! "${client_pin[@]}" redis-benchmark -h 127.0.0.1 -p "${port[$srv]}" -c "$CLIENTS" \
-		-n "$n" -r "$KEYSPACE" -P "$pipe" -t "$test" --csv >"$work/out" 2>"$work/err"; then
-		echo "bench: redis-benchmark -t $test -P $pipe against $srv failed:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	run_out "redis-benchmark -t $test -P $pipe against $srv" \
+		"${client_pin[@]}" redis-benchmark -h 127.0.0.1 -p "${port[$srv]}" -c "$CLIENTS" \
+		-n "$n" -r "$KEYSPACE" -P "$pipe" -t "$test" --csv
 	after=$(cpu_ticks "${pid[$srv]}")
 	if grep -q 'Could not fetch server CONFIG' "$work/err"; then
 		echo "bench: WARNING: redis-benchmark could not fetch CONFIG from $srv" >&2
@@ -149,22 +79,13 @@ bench_one() { # server test pipeline requests
 	# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
 	line=$(sed -n 2p "$work/out" | tr -d '"')
 	IFS=, read -r _ r _ _ _ _ p99 _ <<<"$line"
-	if [[ ! $r =~ ^[0-9.]+$ ]]; then
-		echo "bench: cannot read requests/s from redis-benchmark output:" >&2
-		cat "$work/out" "$work/err" >&2
-		exit 1
-	fi
+	[[ $r =~ ^[0-9.]+$ ]] || die_out "cannot read requests/s from redis-benchmark output:"
 	rps_list[$key]+="$r "
 	p99_list[$key]+="$p99 "
 	ticks[$key]=$((${ticks[$key]:-0} + after - before))
 	reqs[$key]=$((${reqs[$key]:-0} + n))
 	printf '  %-12s -P %-2s %-5s %12s req/s  p99 %7s ms  cpu %4d ticks\n' \
 		"$test" "$pipe" "$srv" "$r" "$p99" $((after - before)) >&2
-}
-
-median() {
-	tr ' ' '\n' | grep -v '^$' | sort -g |
-		awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
 IFS=, read -r -a tests <<<"$TESTS"
@@ -176,8 +97,7 @@ notes="$work/notes.md"
 
 for mode in $MODES; do
 	if [[ $mode != pinned && $mode != unpinned ]]; then
-		echo "bench: unknown mode $mode (want pinned or unpinned)" >&2
-		exit 1
+		die "unknown mode $mode (want pinned or unpinned)"
 	fi
 	rps_list=() p99_list=() ticks=() reqs=()
 	load_before=$(cat /proc/loadavg)
@@ -209,7 +129,7 @@ for mode in $MODES; do
 	done
 	keys_shoal=$(redis-cli -p "${port[shoal]}" dbsize)
 	keys_redis=$(redis-cli -p "${port[redis]}" dbsize)
-	stop_servers
+	stop_all
 	load_after=$(cat /proc/loadavg)
 	echo "== mode $mode; load after: $load_after" >&2
 
