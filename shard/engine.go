@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,29 +205,28 @@ func (e *Engine) runShard(s *Shard) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		// Clients first: a snapshot walk queues its next step as soon as
+		// one ends, and a plain select would pick it half of the time.
 		select {
 		case p := <-s.inbox:
-			s.tok.Lock()
-			e.runPart(s, p)
-			// Drain what queued up meanwhile under the same hold.
-			for more := true; more; {
-				select {
-				case q := <-s.inbox:
-					p.b.partDone()
-					p = q
-					e.runPart(s, p)
-				default:
-					more = false
-				}
-			}
-			s.tok.Unlock()
-			p.b.partDone()
+			e.runInbox(s, p)
+			continue
+		default:
+		}
+		select {
+		case p := <-s.inbox:
+			e.runInbox(s, p)
 		case task := <-s.tasks:
 			s.tok.Lock()
 			start := time.Now()
 			task()
 			s.Stats.addBusy(time.Since(start))
 			s.tok.Unlock()
+			// Tasks come in streams (a snapshot walk's steps): without
+			// giving way, the goroutine keeps its processor for the
+			// scheduler's whole 10 ms slice, and with as many busy
+			// goroutines as cores an event loop waits that long.
+			runtime.Gosched()
 		case <-tick.C:
 			if e.ActiveExpire.Load() {
 				s.tok.Lock()
@@ -244,6 +244,24 @@ func (e *Engine) runShard(s *Shard) {
 			return
 		}
 	}
+}
+
+// runInbox runs p and whatever queued up meanwhile under one hold.
+func (e *Engine) runInbox(s *Shard, p *part) {
+	s.tok.Lock()
+	e.runPart(s, p)
+	for more := true; more; {
+		select {
+		case q := <-s.inbox:
+			p.b.partDone()
+			p = q
+			e.runPart(s, p)
+		default:
+			more = false
+		}
+	}
+	s.tok.Unlock()
+	p.b.partDone()
 }
 
 func (e *Engine) runCoordinator() {

@@ -59,9 +59,9 @@ var ErrSnapshotRunning = errors.New("a snapshot is already in progress")
 var errEngineClosed = errors.New("the server is shutting down")
 
 const (
-	snapStepEntries = 512       // values a walk step encodes at most
-	snapStepBytes   = 256 << 10 // bytes a walk step produces at most
-	snapQueueMax    = 16 << 20  // encoded bytes waiting for the consumer before walks pause
+	snapStepEntries = 256      // values a walk step encodes at most
+	snapStepBytes   = 64 << 10 // bytes a walk step produces at most
+	snapQueueMax    = 16 << 20 // encoded bytes waiting for the consumer before walks pause
 )
 
 // Snapshot is a snapshot being taken.
@@ -75,13 +75,26 @@ type Snapshot struct {
 	queued  int
 	running int      // shards still walking
 	stalled []*Shard // shards whose walk waits for room in the queue
+	// waiting are the walks not started yet: at most half of the shards
+	// walk at a time, so that walks do not take every core from clients.
+	waiting []*shardSnap
 	closed  bool
 	err     error
+	// out is the chunk Next handed out last; free holds chunk buffers for
+	// the walks to reuse. Recycling them keeps a snapshot from producing
+	// garbage as large as the dataset, which the GC would let pile up to
+	// the size of the live heap before collecting.
+	out  []byte
+	free [][]byte
 }
+
+// snapFreeMax bounds the recycled chunk buffers.
+const snapFreeMax = 64
 
 // shardSnap is one shard's part of a snapshot, owned by the shard's token.
 type shardSnap struct {
 	snap    *Snapshot
+	sh      *Shard
 	bit     uint8
 	dbs     []snapDB
 	cur     int    // index in dbs of the dictionary being walked
@@ -120,7 +133,7 @@ func (e *Engine) StartSnapshot(opts rdb.WriterOptions) (*Snapshot, error) {
 	walks := make([]*shardSnap, len(e.shards))
 	for i, sh := range e.shards {
 		sh.snapBit ^= 1
-		ss := &shardSnap{snap: s, bit: sh.snapBit, wdb: -1}
+		ss := &shardSnap{snap: s, sh: sh, bit: sh.snapBit, wdb: -1}
 		ss.w = rdb.NewWriter(ss, opts)
 		for idx, db := range sh.dbs {
 			if db.keys.Len() > 0 {
@@ -133,8 +146,10 @@ func (e *Engine) StartSnapshot(opts rdb.WriterOptions) (*Snapshot, error) {
 	for _, sh := range e.shards {
 		sh.tok.Unlock()
 	}
-	for i, sh := range e.shards {
-		s.resume(sh, walks[i])
+	parallel := max(1, len(walks)/2)
+	s.waiting = walks[parallel:]
+	for _, ss := range walks[:parallel] {
+		s.resume(ss.sh, ss)
 	}
 	return s, nil
 }
@@ -145,10 +160,14 @@ func (s *Snapshot) Offset() int64 { return s.offset }
 
 // Next returns the next chunk of the RDB body: whole entries, each chunk
 // starting with its SELECTDB. It blocks until a chunk is ready and returns
-// io.EOF after the last one.
+// io.EOF after the last one. A chunk is valid until the next call.
 func (s *Snapshot) Next() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.out != nil && len(s.free) < snapFreeMax {
+		s.free = append(s.free, s.out[:0])
+	}
+	s.out = nil
 	for len(s.chunks) == 0 && s.running > 0 && s.err == nil {
 		s.cond.Wait()
 	}
@@ -162,6 +181,7 @@ func (s *Snapshot) Next() ([]byte, error) {
 	s.chunks[0] = nil
 	s.chunks = s.chunks[1:]
 	s.queued -= len(c)
+	s.out = c
 	if s.queued < snapQueueMax/2 {
 		s.resumeStalledLocked()
 	}
@@ -177,7 +197,7 @@ func (s *Snapshot) Close() {
 		return
 	}
 	s.closed = true
-	s.chunks, s.queued = nil, 0
+	s.chunks, s.queued, s.free, s.out = nil, 0, nil, nil
 	s.resumeStalledLocked()
 	s.releaseLocked()
 }
@@ -251,9 +271,16 @@ func (ss *shardSnap) step(sh *Shard) {
 	s := ss.snap
 	s.mu.Lock()
 	s.running--
+	var next *shardSnap
+	if len(s.waiting) > 0 {
+		next, s.waiting = s.waiting[0], s.waiting[1:]
+	}
 	s.cond.Broadcast()
 	s.releaseLocked()
 	s.mu.Unlock()
+	if next != nil {
+		s.resume(next.sh, next)
+	}
 }
 
 // save encodes key's value o into the snapshot and gives it the new parity.
@@ -294,13 +321,17 @@ func (ss *shardSnap) endChunk() {
 	s.mu.Lock()
 	if s.closed || s.err != nil {
 		ss.discard = true
+		ss.pending = ss.pending[:0]
 	} else {
 		s.chunks = append(s.chunks, ss.pending)
 		s.queued += len(ss.pending)
 		s.cond.Broadcast()
+		ss.pending = nil
+		if n := len(s.free); n > 0 {
+			ss.pending, s.free = s.free[n-1], s.free[:n-1]
+		}
 	}
 	s.mu.Unlock()
-	ss.pending = nil
 }
 
 // captured returns the captured dictionary that keys is, or nil.

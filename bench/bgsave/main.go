@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,9 +168,14 @@ func measure(bin string, port, keys, valueLen int) (result, error) {
 	return res, nil
 }
 
-// fill writes keys values of valueLen bytes through 4 pipelining clients.
+// fill writes keys values of valueLen random bytes through 4 pipelining
+// clients: random, so that LZF compression does not shrink the file.
 func fill(ctx context.Context, c *redis.Client, keys, valueLen int) error {
-	val := strings.Repeat("v", valueLen)
+	b := make([]byte, valueLen)
+	for i := range b {
+		b[i] = byte(rand.IntN(256))
+	}
+	val := string(b)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for w := range 4 {

@@ -75,7 +75,8 @@ type lzfCompressor struct {
 }
 
 // compress compresses in into dst[:0] with at most limit bytes and reports
-// false when the result would not fit, as lzf_compress returns 0. The table
+// false when the result would not fit, as lzf_compress returns 0 (the
+// returned buffer is then empty, for the caller to reuse). The table
 // is sized to the input (up to 2^14 slots) so that short strings do not pay
 // for clearing a large one.
 func (z *lzfCompressor) compress(dst, in []byte, limit int) ([]byte, bool) {
@@ -120,7 +121,7 @@ func (z *lzfCompressor) compress(dst, in []byte, limit int) ([]byte, bool) {
 		off := ip - ref - 1
 		if ref < 0 || off >= lzfMaxOff || in[ref] != in[ip] || in[ref+1] != in[ip+1] || in[ref+2] != in[ip+2] {
 			if !emitLiteral(in[ip]) {
-				return nil, false
+				return out[:0], false
 			}
 			ip++
 			continue
@@ -133,7 +134,7 @@ func (z *lzfCompressor) compress(dst, in []byte, limit int) ([]byte, bool) {
 		// Close the literal run (dropping its control byte if empty), then
 		// the match, then a fresh control byte: at most 4 bytes.
 		if len(out)+4 > limit {
-			return nil, false
+			return out[:0], false
 		}
 		if lit == 0 {
 			out = out[:litAt]
@@ -159,7 +160,7 @@ func (z *lzfCompressor) compress(dst, in []byte, limit int) ([]byte, bool) {
 	}
 	for ; ip < len(in); ip++ {
 		if !emitLiteral(in[ip]) {
-			return nil, false
+			return out[:0], false
 		}
 	}
 	if lit == 0 {

@@ -502,8 +502,11 @@ func (w *Writer) writeString(b []byte) {
 		}
 	}
 	if w.opts.Compression && len(b) > 20 {
-		if c, ok := w.lzf.compress(w.lzfOut, b, len(b)-4); ok {
-			w.lzfOut = c[:0]
+		c, ok := w.lzf.compress(w.lzfOut, b, len(b)-4)
+		// The output buffer is kept whether or not compression paid off:
+		// incompressible values would otherwise cost an allocation each.
+		w.lzfOut = c[:0]
+		if ok {
 			w.buf = append(w.buf, lenEnc<<6|encLZF)
 			w.writeLen(uint64(len(c)))
 			w.writeLen(uint64(len(b)))
