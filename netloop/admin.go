@@ -14,7 +14,7 @@ func subName(cmd *shard.Command) string {
 	return cmd.Name[strings.IndexByte(cmd.Name, '|')+1:]
 }
 
-// config answers CONFIG GET/SET/RESETSTAT/HELP.
+// config answers CONFIG GET/SET/RESETSTAT/REWRITE/HELP.
 func (cn *conn) config(cmd *shard.Command, args [][]byte) {
 	if cn.unknownSub(cmd, args) {
 		return
@@ -40,6 +40,8 @@ func (cn *conn) config(cmd *shard.Command, args [][]byte) {
 		cn.end(out)
 	case "set":
 		cn.configSet(args[2:])
+	case "rewrite":
+		cn.configRewrite()
 	case "resetstat":
 		cn.s.resetStats()
 		cn.s.Engine.ResetLatency()
@@ -52,6 +54,8 @@ func (cn *conn) config(cmd *shard.Command, args [][]byte) {
 			"    Set the configuration <directive> to <value>.",
 			"RESETSTAT",
 			"    Reset statistics reported by the INFO command.",
+			"REWRITE",
+			"    Rewrite the configuration file.",
 		})
 	}
 }

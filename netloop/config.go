@@ -194,6 +194,9 @@ func (c *Config) loadFile(path string) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	line := 0
+	// Each save line of a file adds save points, as in redis.conf; save ""
+	// clears them.
+	var savePoints []string
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
@@ -210,7 +213,16 @@ func (c *Config) loadFile(path string) error {
 		if strings.EqualFold(fields[0], "include") {
 			return fmt.Errorf("%s:%d: 'include' is not supported", path, line)
 		}
-		if err := c.set(fields[0], strings.Join(fields[1:], " ")); err != nil {
+		value := strings.Join(fields[1:], " ")
+		if strings.EqualFold(fields[0], "save") {
+			if value == "" {
+				savePoints = savePoints[:0]
+			} else {
+				savePoints = append(savePoints, value)
+			}
+			value = strings.Join(savePoints, " ")
+		}
+		if err := c.set(fields[0], value); err != nil {
 			return fmt.Errorf("%s:%d: %q: %w", path, line, text, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shoal-db/shoal/netloop"
 	"github.com/shoal-db/shoal/netloop/servertest"
 	"github.com/shoal-db/shoal/proto/rdb"
 	"github.com/shoal-db/shoal/repl"
@@ -612,4 +613,27 @@ func TestLoadingRejectsCommands(t *testing.T) {
 	if n := c.LLen(ctx, "l:5").Val(); n != 20 {
 		t.Errorf("after DEBUG RELOAD LLEN = %d", n)
 	}
+}
+
+// TestConfigFileSaveLines: every save line of a redis.conf adds its save
+// point, and save "" clears those before it.
+func TestConfigFileSaveLines(t *testing.T) {
+	f := func(conf, want string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "shoal.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := netloop.ParseArgs([]string{path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Get("save"); got != want {
+			t.Errorf("save = %q, want %q", got, want)
+		}
+	}
+	f("save 3600 1\nsave 300 100\nsave 60 10000\n", "3600 1 300 100 60 10000")
+	f("save 3600 1\nsave \"\"\nsave 60 10000\n", "60 10000")
+	f("save \"\"\n", "")
+	f("port 7000\n", "3600 1 300 100 60 10000")
 }

@@ -221,9 +221,25 @@ func (l *lockedBuffer) String() string {
 // test ends.
 func StartProcess(t testing.TB, args ...string) *Process {
 	t.Helper()
+	return StartProcessFile(t, "", 0, args...)
+}
+
+// StartProcessFile is StartProcess with a config file first on the
+// command line (none when file is "") and a given port (a free one when
+// 0), so that a test can restart a killed server on its address with the
+// file CONFIG REWRITE left.
+func StartProcessFile(t testing.TB, file string, port int, args ...string) *Process {
+	t.Helper()
 	bin := BuildShoal(t)
-	port := FreePort(t)
-	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--metrics-port", "0"}, args...)
+	if port == 0 {
+		port = FreePort(t)
+	}
+	var all []string
+	if file != "" {
+		all = append(all, file)
+	}
+	all = append(all, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--metrics-port", "0")
+	all = append(all, args...)
 	p := &Process{Addr: fmt.Sprintf("127.0.0.1:%d", port), Cmd: exec.Command(bin, all...)}
 	p.Cmd.Stderr = &p.log
 	p.Cmd.Stdout = &p.log
