@@ -423,3 +423,56 @@ func TestAOFAutoRewrite(t *testing.T) {
 		t.Errorf("aof_current_size %d after the rewrite", size)
 	}
 }
+
+// TestAOFToRedis moves the other way: Shoal's AOF directory, base and
+// incremental files, is loaded by redis-server 7.0 and accepted by
+// redis-check-aof.
+func TestAOFToRedis(t *testing.T) {
+	for _, preamble := range []string{"yes", "no"} {
+		t.Run("preamble="+preamble, func(t *testing.T) {
+			bin, err := exec.LookPath("redis-server")
+			check, cerr := exec.LookPath("redis-check-aof")
+			if err != nil || cerr != nil {
+				if os.Getenv("CI") != "" {
+					t.Fatal("redis-server and redis-check-aof are required under CI")
+				}
+				t.Skip("redis-server not installed")
+			}
+			dir := t.TempDir()
+			s := startAOFServer(t, dir, "--aof-use-rdb-preamble", preamble)
+			fillAOFData(t, s.addr, "a")
+			c := s.client(t, 0)
+			if err := c.BgRewriteAOF(context.Background()).Err(); err != nil {
+				t.Fatal(err)
+			}
+			waitAOFRewrite(t, c)
+			fillAOFData(t, s.addr, "b")
+			want := aofDataset(t, s.addr)
+			if len(want) < 20 {
+				t.Fatalf("only %d keys written", len(want))
+			}
+			s.stop()
+
+			manifest := filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")
+			if out, err := exec.Command(check, manifest).CombinedOutput(); err != nil || !strings.Contains(string(out), "is valid") {
+				t.Fatalf("redis-check-aof: %v\n%s", err, out)
+			}
+			port := freePort(t)
+			cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--appendonly", "yes")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+			raddr := fmt.Sprintf("127.0.0.1:%d", port)
+			rc := redis.NewClient(&redis.Options{Addr: raddr, Protocol: 2, DisableIdentity: true})
+			defer rc.Close()
+			for i := 0; rc.Ping(context.Background()).Err() != nil; i++ {
+				if i > 400 {
+					t.Fatal("redis-server did not load Shoal's AOF")
+				}
+				time.Sleep(25 * time.Millisecond)
+			}
+			sameDataset(t, aofDataset(t, raddr), want)
+		})
+	}
+}
