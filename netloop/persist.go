@@ -138,12 +138,12 @@ func (p *persist) bgsave(done func(error)) error {
 
 // saveRDB takes a snapshot and writes it to dbfilename.
 func (p *persist) saveRDB() error {
-	snap, err := p.s.Engine.StartSnapshot(p.writerOptions())
+	snap, aux, err := p.s.replica.snapshotForSave(p.writerOptions())
 	if err != nil {
 		return err
 	}
 	defer snap.Close()
-	_, err = repl.SaveRDB(p.rdbPath(), snap, p.writerOptions())
+	_, err = repl.SaveRDB(p.rdbPath(), snap, p.writerOptions(), aux...)
 	return err
 }
 
@@ -273,10 +273,11 @@ func (p *persist) load() error {
 	defer f.Close()
 	st, _ := f.Stat()
 	start := time.Now()
-	loaded, expired, err := p.loadRDB(f, st.Size(), path)
+	loaded, expired, aux, err := p.loadRDB(f, st.Size(), path)
 	if err != nil {
 		return err
 	}
+	p.s.replica.restore(aux)
 	p.mu.Lock()
 	p.loadedKeys, p.expiredOnLoad = loaded, expired
 	p.mu.Unlock()
@@ -287,7 +288,7 @@ func (p *persist) load() error {
 
 // loadRDB loads an RDB stream into the engine, logging progress every
 // second for large files.
-func (p *persist) loadRDB(src io.Reader, size int64, name string) (loaded, expired int64, err error) {
+func (p *persist) loadRDB(src io.Reader, size int64, name string) (loaded, expired int64, aux map[string]string, err error) {
 	r := rdb.NewReader(bufio.NewReaderSize(src, 1<<20))
 	r.Warn = func(offset int64, msg string) { p.s.Log.Warn(msg, "file", name, "offset", offset) }
 	e := p.s.Engine
@@ -296,14 +297,14 @@ func (p *persist) loadRDB(src io.Reader, size int64, name string) (loaded, expir
 	for {
 		en, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return loaded, expired, nil
+			return loaded, expired, r.Aux(), nil
 		}
 		if err != nil {
-			return loaded, expired, fmt.Errorf("cannot load %s: %w", name, err)
+			return loaded, expired, nil, fmt.Errorf("cannot load %s: %w", name, err)
 		}
 		ok, err := e.LoadEntry(en, now, false)
 		if err != nil {
-			return loaded, expired, fmt.Errorf("cannot load %s at offset %d: %w", name, r.Offset(), err)
+			return loaded, expired, nil, fmt.Errorf("cannot load %s at offset %d: %w", name, r.Offset(), err)
 		}
 		if ok {
 			loaded++
@@ -549,6 +550,6 @@ func (p *persist) reload() error {
 		return err
 	}
 	defer f.Close()
-	_, _, err = p.loadRDB(f, 0, p.rdbPath())
+	_, _, _, err = p.loadRDB(f, 0, p.rdbPath())
 	return err
 }

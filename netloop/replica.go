@@ -94,6 +94,62 @@ type replicaState struct {
 	syncRead  atomic.Int64
 	syncIO    atomic.Int64 // unix ms of the payload's last bytes
 	link      atomic.Pointer[repl.MasterLink]
+
+	// restored is the position in its master's stream that the RDB
+	// loaded at start-up recorded (r.mu), for the first PSYNC.
+	restored *streamPos
+}
+
+// streamPos is a position in a master's stream: its replication ID, the
+// offset reached and the database selected there.
+type streamPos struct {
+	id     string
+	offset int64
+	db     int
+}
+
+// snapshotForSave takes the snapshot of a SAVE, BGSAVE or shutdown save.
+// A replica holding its master's data records where in the master's stream
+// the snapshot stands (AUX repl-id, repl-offset and repl-stream-db, as
+// Redis's rdbSaveInfo), so that after a restart it continues with PSYNC
+// instead of syncing in full.
+func (r *replicaState) snapshotForSave(opts rdb.WriterOptions) (*shard.Snapshot, []repl.Aux, error) {
+	e := r.s.Engine
+	if !r.isReplica() || !r.cached.Load() {
+		snap, err := e.StartSnapshot(opts)
+		return snap, nil, err
+	}
+	// Between two commands of the stream, as replicaSnapshotPoint.
+	r.applyMu.Lock()
+	off, db := r.offset.Load(), r.streamDB.Load()
+	id, _, _ := r.s.repl.ids()
+	snap, err := e.StartSnapshot(opts)
+	r.applyMu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	return snap, []repl.Aux{
+		{Key: "repl-stream-db", Value: strconv.Itoa(int(db))},
+		{Key: "repl-id", Value: id},
+		{Key: "repl-offset", Value: strconv.FormatInt(off, 10)},
+	}, nil
+}
+
+// restore keeps the stream position an RDB loaded at start-up recorded;
+// the replicaof directive's link then asks to continue from it.
+func (r *replicaState) restore(aux map[string]string) {
+	id := aux["repl-id"]
+	off, err := strconv.ParseInt(aux["repl-offset"], 10, 64)
+	if len(id) != 40 || err != nil || off < 0 {
+		return
+	}
+	db, err := strconv.Atoi(aux["repl-stream-db"])
+	if err != nil || db < 0 || db >= shard.NumDBs {
+		db = 0
+	}
+	r.mu.Lock()
+	r.restored = &streamPos{id: id, offset: off, db: db}
+	r.mu.Unlock()
 }
 
 type masterAddr struct {
@@ -250,6 +306,15 @@ func (r *replicaState) becomeReplica(host string, port int, atStart bool) {
 		r.cached.Store(!atStart)
 		r.applier = nil
 		r.streamDB.Store(int32(db))
+	}
+	if rp := r.restored; atStart && rp != nil {
+		// Restarted from a save made as a replica: continue that stream.
+		r.s.repl.setMaster(rp.id, rp.offset)
+		r.offset.Store(rp.offset)
+		r.readOff.Store(rp.offset)
+		r.streamDB.Store(int32(rp.db))
+		r.cached.Store(true)
+		r.restored = nil
 	}
 	r.host, r.port = host, port
 	r.addr.Store(&masterAddr{host, port})

@@ -578,3 +578,33 @@ func TestReplicaDeletesWhatExpired(t *testing.T) {
 	waitCaughtUp(t, mc, rc)
 	waitFor(t, "the replica to apply the master's DELs", func() bool { return rc.DBSize(ctx).Val() == 0 })
 }
+
+// TestReplicaRestartContinues: a replica that saved its data at shutdown
+// records its place in the master's stream in the RDB and, restarted,
+// continues with +CONTINUE instead of a full sync.
+func TestReplicaRestartContinues(t *testing.T) {
+	m := startRedisMaster(t)
+	dir := t.TempDir()
+	args := []string{"--replicaof", "127.0.0.1", strconv.Itoa(m.Port), "--dir", dir, "--save", "3600 1"}
+	r := servertest.Start(t, args...)
+	mc := dbClient(t, m.Addr, 0)
+	mixedLoad(t, m.Addr, 50, 1)
+	waitCaughtUp(t, mc, dbClient(t, r.Addr, 0))
+	if err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	full := infoField(t, mc, "sync_full")
+	partial := infoField(t, mc, "sync_partial_ok")
+	mixedLoad(t, m.Addr, 50, 2) // writes while the replica is down
+	r2 := servertest.Start(t, args...)
+	rc := dbClient(t, r2.Addr, 0)
+	waitCaughtUp(t, mc, rc)
+	if got := infoField(t, mc, "sync_full"); got != full {
+		t.Errorf("sync_full went from %s to %s: the restarted replica synced in full", full, got)
+	}
+	if got := infoField(t, mc, "sync_partial_ok"); got == partial {
+		t.Errorf("sync_partial_ok stayed %s", got)
+	}
+	settle(t, mc, rc)
+	sameDataset(t, m.Addr, r2.Addr)
+}
