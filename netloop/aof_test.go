@@ -476,3 +476,32 @@ func TestAOFToRedis(t *testing.T) {
 		})
 	}
 }
+
+// TestAOFAlwaysAfterCreation: when the first base is written before the
+// writer switches to its incr file (quick with one shard), writes under
+// appendfsync always are still acknowledged. The writer used to take the
+// already listed file for unlisted and hold every reply for good.
+func TestAOFAlwaysAfterCreation(t *testing.T) {
+	for _, args := range [][]string{
+		{"--shards", "1", "--io-threads", "1", "--appendfsync", "always"},
+		{"--shards", "1", "--io-threads", "1"},
+	} {
+		s := startAOFServer(t, t.TempDir(), args...)
+		c := s.client(t, 0)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		p := c.Pipeline()
+		for i := 0; i < 5000; i++ {
+			p.Set(ctx, fmt.Sprint("k", i), "v", 0)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if err := c.ConfigSet(ctx, "appendfsync", "always").Err(); err != nil {
+			t.Fatalf("%v: CONFIG SET appendfsync always: %v", args, err)
+		}
+		if err := c.Set(ctx, "after", "1", 0).Err(); err != nil {
+			t.Fatalf("%v: SET under always: %v", args, err)
+		}
+		cancel()
+	}
+}

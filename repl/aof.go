@@ -121,9 +121,13 @@ type AOF struct {
 	sw       *fileSwitch
 	waiters  []waiter
 	unlisted bool // the current file is not yet named by the manifest on disk
-	manifest *Manifest
-	stopped  bool
-	unsub    func()
+	// committedSeq is the incr file a creating rewrite's manifest named
+	// last: the writer may switch to that file after the manifest is on
+	// disk, and must not then take it for unlisted.
+	committedSeq int64
+	manifest     *Manifest
+	stopped      bool
+	unsub        func()
 
 	kick        chan struct{}
 	stop        chan struct{}
@@ -153,7 +157,8 @@ type fileSwitch struct {
 	db     int
 	f      *os.File
 	size   int64
-	listed bool // f is named by the manifest on disk
+	listed bool  // f is named by the manifest on disk
+	seq    int64 // f's incr sequence number (0 when listed)
 }
 
 type waiter struct {
@@ -468,7 +473,7 @@ func (a *AOF) writeOut(data []byte, start int64, sw *fileSwitch) (switched bool,
 		a.written = sw.at
 		a.selectDB = sw.db
 		a.mu.Lock()
-		a.unlisted = !sw.listed
+		a.unlisted = !sw.listed && sw.seq > a.committedSeq
 		a.mu.Unlock()
 		switched = true
 	}
@@ -679,7 +684,7 @@ func (a *AOF) rewrite(creating bool) (err error) {
 	if !creating {
 		a.manifest = m.Copy()
 	}
-	a.sw = &fileSwitch{at: at, db: db, f: f, listed: !creating}
+	a.sw = &fileSwitch{at: at, db: db, f: f, listed: !creating, seq: incr.Seq}
 	a.hold = false
 	a.mu.Unlock()
 	switched = true
@@ -704,6 +709,7 @@ func (a *AOF) rewrite(creating bool) (err error) {
 	a.mu.Lock()
 	a.manifest = next
 	a.unlisted = false
+	a.committedSeq = incr.Seq
 	a.mu.Unlock()
 	a.kickWriter()
 	a.baseSize.Store(size)
