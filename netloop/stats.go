@@ -49,6 +49,11 @@ type Snapshot struct {
 
 	ConnectedReplicas int
 	ReplOffset        int64
+	// Replica is set on a replica; MasterLinkUp and MasterLastIOSeconds
+	// are INFO's master_link_status (up) and master_last_io_seconds_ago.
+	Replica             bool
+	MasterLinkUp        bool
+	MasterLastIOSeconds int64
 
 	// Commands holds every command or subcommand that was called, failed
 	// or rejected since the start or the last CONFIG RESETSTAT.
@@ -142,6 +147,14 @@ func (s *Server) Snapshot() Snapshot {
 		MaxMemory:           s.Config.Int64("maxmemory"),
 		ReplOffset:          s.repl.masterOffset(),
 		ConnectedReplicas:   s.connectedReplicas(),
+	}
+	if r := s.replica; r.isReplica() {
+		snap.Role, snap.Replica = "slave", true
+		snap.MasterLinkUp = r.state.Load() == mlConnected
+		snap.MasterLastIOSeconds = -1
+		if t := r.lastIO.Load(); t != 0 && snap.MasterLinkUp {
+			snap.MasterLastIOSeconds = (now.UnixMilli() - t) / 1000
+		}
 	}
 	sample := []metrics.Sample{{Name: heapObjects}}
 	metrics.Read(sample)

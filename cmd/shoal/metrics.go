@@ -51,6 +51,8 @@ var (
 	descCPUSys          = desc("redis_cpu_sys_seconds_total", "System CPU seconds used by the process.")
 	descReplicas        = desc("redis_connected_slaves", "Connected replicas (past SYNC/PSYNC), as INFO connected_slaves.")
 	descReplOffset      = desc("redis_master_repl_offset", "Replication offset (INFO master_repl_offset): bytes of the replication stream; it grows while a backlog exists.")
+	descMasterLinkUp    = desc("redis_master_link_up", "On a replica: 1 while the link to its master is up (INFO master_link_status), else 0.")
+	descMasterLastIO    = desc("redis_master_last_io_seconds_ago", "On a replica: seconds since the master last sent data (INFO master_last_io_seconds_ago), -1 while the link is down.")
 	descInstanceInfo    = desc("redis_instance_info", "Information about the server, in labels; the value is 1.", "role", "redis_version", "redis_build_id", "redis_mode", "os", "maxmemory_policy", "tcp_port", "run_id", "process_id", "master_replid")
 	descBuildInfo       = desc("shoal_build_info", "Shoal's version, the Redis version it reports and the Go version that built it; the value is 1.", "version", "redis_version", "go_version")
 	descShardKeys       = desc("shoal_shard_keys", "Keys per shard and database; only databases non-empty on some shard.", "shard", "db")
@@ -71,7 +73,7 @@ var allDescs = []*prometheus.Desc{
 	descCmdCalls, descCmdDuration, descCmdFailed, descCmdRejected,
 	descHits, descMisses, descExpired, descEvicted, descDBKeys, descDBExpiring,
 	descMemUsed, descMemRSS, descMemMax, descCPUUser, descCPUSys,
-	descReplicas, descReplOffset, descInstanceInfo, descBuildInfo,
+	descReplicas, descReplOffset, descMasterLinkUp, descMasterLastIO, descInstanceInfo, descBuildInfo,
 	descShardKeys, descShardCommands, descShardHops, descShardMultiShard,
 	descShardHits, descShardMisses, descShardBusy, descLoopBusy, descBatchSize, descCmdLatency,
 }
@@ -191,6 +193,14 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descCPUSys, s.CPUSysSeconds)
 	gauge(descReplicas, float64(s.ConnectedReplicas))
 	gauge(descReplOffset, float64(s.ReplOffset))
+	if s.Replica {
+		up := 0.0
+		if s.MasterLinkUp {
+			up = 1
+		}
+		gauge(descMasterLinkUp, up)
+		gauge(descMasterLastIO, float64(s.MasterLastIOSeconds))
+	}
 	gauge(descInstanceInfo, 1, s.Role, netloop.Version, "0", "standalone", s.OS, s.MaxMemoryPolicy,
 		strconv.Itoa(s.Port), s.RunID, strconv.Itoa(s.ProcessID), s.MasterReplID)
 	gauge(descBuildInfo, 1, netloop.ShoalVersion, netloop.Version, runtime.Version())
