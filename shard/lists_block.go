@@ -128,7 +128,7 @@ func cmdBPop(c *Ctx, left bool) {
 }
 
 func cmdBRPopLPush(c *Ctx) {
-	blockingMove(c, c.Args[1], c.Args[2], false, true, c.Args[3], func(c *Ctx) {
+	blockingMove(c, c.Args[1], c.Args[2], false, true, c.Args[3], func(c *Ctx, _ bool) {
 		c.Propagate([]byte("RPOPLPUSH"), c.Args[1], c.Args[2])
 	})
 }
@@ -142,14 +142,26 @@ func cmdBLMove(c *Ctx) {
 	if !ok {
 		return
 	}
-	blockingMove(c, c.Args[1], c.Args[2], from, to, c.Args[5], func(c *Ctx) {
+	blockingMove(c, c.Args[1], c.Args[2], from, to, c.Args[5], func(c *Ctx, served bool) {
+		if served {
+			// Redis spells the ends of a served move itself, in lower case.
+			c.Propagate([]byte("LMOVE"), c.Args[1], c.Args[2], endName(from), endName(to))
+			return
+		}
 		c.Propagate([]byte("LMOVE"), c.Args[1], c.Args[2], c.Args[3], c.Args[4])
 	})
 }
 
+func endName(left bool) []byte {
+	if left {
+		return []byte("left")
+	}
+	return []byte("right")
+}
+
 // blockingMove is BLMOVE and BRPOPLPUSH: LMOVE when src has elements,
 // otherwise block on src until it has.
-func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeoutArg []byte, effect func(*Ctx)) {
+func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeoutArg []byte, effect func(c *Ctx, served bool)) {
 	timeout, ok := parseTimeout(c, timeoutArg)
 	if !ok {
 		return
@@ -162,7 +174,7 @@ func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeoutArg []b
 		before := len(c.Out)
 		listMove(c, src, dst, fromLeft, toLeft)
 		if c.Out[before] != '-' {
-			effect(c)
+			effect(c, false)
 		}
 		return
 	}
@@ -185,7 +197,7 @@ func blockingMove(c *Ctx, src, dst []byte, fromLeft, toLeft bool, timeoutArg []b
 			return false
 		}
 		listMove(c, src, dst, fromLeft, toLeft)
-		effect(c)
+		effect(c, true)
 		return true
 	})
 }

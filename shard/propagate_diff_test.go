@@ -399,9 +399,9 @@ func (d *propagateDiff) script() {
 	// ahead of its LMOVE.
 	blocked := [2]*servertest.Raw{servertest.Dial(d.t, d.redisAddr), servertest.Dial(d.t, d.shoalAddr)}
 	req := proto.AppendArrayLen(nil, 6)
-	// Lower case: Redis journals LMOVE's directions as "left"/"right"
-	// whatever the client sent, Shoal as the client sent them.
-	for _, a := range []string{"BLMOVE", "src", "dst", "left", "left", "0"} {
+	// Upper case: a served BLMOVE journals its ends in lower case
+	// whatever the client sent, as Redis does.
+	for _, a := range []string{"BLMOVE", "src", "dst", "LEFT", "Left", "0"} {
 		req = proto.AppendBulkString(req, a)
 	}
 	for i, c := range d.conns() {
