@@ -137,6 +137,13 @@ func (cn *conn) exec() (accepted, last bool) {
 		if b.Len() > slots {
 			c.Reply = b.PopLocal()
 		}
+		// Counted as Redis counts commands run by EXEC (commandstats,
+		// errorstats), which the connection's own dispatch does not see.
+		failed := len(c.Reply) > 0 && c.Reply[0] == '-'
+		cn.loop.cmds[c.Cmd.ID()].Record(0, failed)
+		if failed {
+			cn.s.Engine.CountError(c.Reply)
+		}
 	}
 	cn.endTx()
 	if tx.Watch != nil {

@@ -255,3 +255,29 @@ func TestRejectedCalls(t *testing.T) {
 		t.Fatalf("INFO commandstats:\n%s", info)
 	}
 }
+
+// TestExecCountsConnectionCommands: connection commands run by EXEC count
+// in INFO commandstats and errorstats, as Redis counts every command EXEC
+// runs.
+func TestExecCountsConnectionCommands(t *testing.T) {
+	srv := servertest.Start(t)
+	raw := servertest.Dial(t, srv.Addr)
+	raw.Do("CONFIG", "RESETSTAT")
+	for _, args := range [][]string{{"MULTI"}, {"PING"}, {"SELECT", "99"}, {"EXEC"}} {
+		raw.Do(args...)
+	}
+	info := raw.Do("INFO", "commandstats")
+	for _, want := range []string{"cmdstat_ping:calls=1,", "cmdstat_select:calls=1,"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO commandstats lacks %q:\n%s", want, info)
+		}
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if strings.HasPrefix(line, "cmdstat_select:") && !strings.HasSuffix(line, "failed_calls=1") {
+			t.Errorf("SELECT 99 inside EXEC is not a failed call: %s", line)
+		}
+	}
+	if errs := raw.Do("INFO", "errorstats"); !strings.Contains(errs, "errorstat_ERR:count=1") {
+		t.Errorf("INFO errorstats:\n%s", errs)
+	}
+}
