@@ -137,6 +137,22 @@ func (d *Dict[V]) Bytes() int {
 	return buckets + d.Len()*int(unsafe.Sizeof(entry[V]{}))
 }
 
+// StringBytes approximates the heap a string of n bytes takes, for the
+// memory accounting of the values that keep strings beside a Dict: Go's
+// size classes step by 8 bytes up to 32, by 16 up to 256, and more
+// coarsely above, which this rounds to 32.
+func StringBytes(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 32:
+		return (n + 7) &^ 7
+	case n <= 256:
+		return (n + 15) &^ 15
+	}
+	return (n + 31) &^ 31
+}
+
 // locate returns the link (a bucket head or a predecessor's next field) that
 // points to key's entry, and the table holding it; the link is nil if key is
 // absent. Returning the link lets remove unlink without a second walk.

@@ -48,21 +48,6 @@ func (h *Hash) Bytes() int {
 	return n
 }
 
-// strSize approximates the heap a string of n bytes takes: Go's size
-// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
-// above, which this rounds to 32.
-func strSize(n int) int {
-	switch {
-	case n == 0:
-		return 0
-	case n <= 32:
-		return (n + 7) &^ 7
-	case n <= 256:
-		return (n + 15) &^ 15
-	}
-	return (n + 31) &^ 31
-}
-
 // Len is the number of fields.
 func (h *Hash) Len() int {
 	if h.table != nil {
@@ -133,11 +118,11 @@ func (h *Hash) Set(field, value []byte) (added bool) {
 	}
 	if h.table != nil {
 		if ref := h.table.Ref(field); ref != nil {
-			h.strs += strSize(len(value)) - strSize(len(*ref))
+			h.strs += dict.StringBytes(len(value)) - dict.StringBytes(len(*ref))
 			*ref = string(value)
 			return false
 		}
-		h.strs += strSize(len(field)) + strSize(len(value))
+		h.strs += dict.StringBytes(len(field)) + dict.StringBytes(len(value))
 		return h.table.Set(string(field), string(value))
 	}
 	var buf [packHeader + 2*maxEntry]byte
@@ -163,7 +148,7 @@ func (h *Hash) Delete(field []byte) bool {
 	if h.table != nil {
 		v, ok := h.table.DeleteBytes(field)
 		if ok {
-			h.strs -= strSize(len(field)) + strSize(len(v))
+			h.strs -= dict.StringBytes(len(field)) + dict.StringBytes(len(v))
 		}
 		return ok
 	}
@@ -301,7 +286,7 @@ func (h *Hash) toTable() {
 	strs := 0
 	h.Range(func(f, v []byte) bool {
 		t.Set(string(f), string(v))
-		strs += strSize(len(f)) + strSize(len(v))
+		strs += dict.StringBytes(len(f)) + dict.StringBytes(len(v))
 		return true
 	})
 	h.pack, h.table, h.strs = nil, t, strs

@@ -44,21 +44,6 @@ func (s *Set) Bytes() int {
 	return n
 }
 
-// strSize approximates the heap a string of n bytes takes: Go's size
-// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
-// above, which this rounds to 32.
-func strSize(n int) int {
-	switch {
-	case n == 0:
-		return 0
-	case n <= 32:
-		return (n + 7) &^ 7
-	case n <= 256:
-		return (n + 15) &^ 15
-	}
-	return (n + 31) &^ 31
-}
-
 // Len is the number of members.
 func (s *Set) Len() int {
 	if s.table != nil {
@@ -109,7 +94,7 @@ func (s *Set) Add(m []byte) bool {
 	}
 	added := s.table.Set(string(m), struct{}{})
 	if added {
-		s.strs += strSize(len(m))
+		s.strs += dict.StringBytes(len(m))
 	}
 	return added
 }
@@ -119,7 +104,7 @@ func (s *Set) Remove(m []byte) bool {
 	if s.table != nil {
 		_, ok := s.table.DeleteBytes(m)
 		if ok {
-			s.strs -= strSize(len(m))
+			s.strs -= dict.StringBytes(len(m))
 		}
 		return ok
 	}
@@ -141,7 +126,7 @@ func (s *Set) Pop(buf []byte) []byte {
 	if s.table != nil {
 		m, _, _ := s.table.Random()
 		s.table.Delete(m)
-		s.strs -= strSize(len(m))
+		s.strs -= dict.StringBytes(len(m))
 		return bytesOf(m)
 	}
 	i := rand.IntN(intsLen(s.ints))
@@ -257,7 +242,7 @@ func (s *Set) toTable() {
 	strs := 0
 	s.Range(func(m []byte) bool {
 		t.Set(string(m), struct{}{})
-		strs += strSize(len(m))
+		strs += dict.StringBytes(len(m))
 		return true
 	})
 	s.ints, s.table, s.strs = nil, t, strs

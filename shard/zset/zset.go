@@ -59,21 +59,6 @@ func (s *Set) Bytes() int {
 	return n
 }
 
-// strSize approximates the heap a string of n bytes takes: Go's size
-// classes step by 8 bytes up to 32, by 16 up to 256, and more coarsely
-// above, which this rounds to 32.
-func strSize(n int) int {
-	switch {
-	case n == 0:
-		return 0
-	case n <= 32:
-		return (n + 7) &^ 7
-	case n <= 256:
-		return (n + 15) &^ 15
-	}
-	return (n + 31) &^ 31
-}
-
 // New returns an empty set in the form Redis 7.0's ZADD creates for a key,
 // given the length of the first member to be added: the big form when that
 // member is too long for the small one.
@@ -149,7 +134,7 @@ func (s *Set) Add(member []byte, score float64) {
 		m := string(member)
 		s.big.dict.Set(m, score)
 		s.big.tree.insert(entry{member: m, score: score})
-		s.big.strs += strSize(len(m))
+		s.big.strs += dict.StringBytes(len(m))
 		return
 	}
 	s.pack = packInsert(s.pack, s.packSearch(score, member), member, score)
@@ -177,7 +162,7 @@ func (s *Set) Delete(member []byte) bool {
 		score, ok := s.big.dict.DeleteBytes(member)
 		if ok {
 			s.big.tree.delete(score, str(member))
-			s.big.strs -= strSize(len(member))
+			s.big.strs -= dict.StringBytes(len(member))
 		}
 		return ok
 	}
@@ -321,7 +306,7 @@ func (s *Set) DeleteRange(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			e := s.big.tree.deleteAt(lo)
 			s.big.dict.Delete(e.member)
-			s.big.strs -= strSize(len(e.member))
+			s.big.strs -= dict.StringBytes(len(e.member))
 		}
 		return
 	}
@@ -371,7 +356,7 @@ func (s *Set) toBig(hint int) {
 		k := string(m)
 		b.dict.Set(k, score)
 		b.tree.insert(entry{member: k, score: score})
-		b.strs += strSize(len(k))
+		b.strs += dict.StringBytes(len(k))
 		off = next
 	}
 	s.pack, s.n, s.big = nil, 0, b
