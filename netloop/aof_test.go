@@ -246,30 +246,8 @@ func waitAOFRewrite(t *testing.T, c *redis.Client) {
 func TestAOFLoadsRedisDirectory(t *testing.T) {
 	for _, preamble := range []string{"yes", "no"} {
 		t.Run("preamble="+preamble, func(t *testing.T) {
-			bin, err := exec.LookPath("redis-server")
-			if err != nil {
-				if os.Getenv("CI") != "" {
-					t.Fatal("redis-server is required under CI")
-				}
-				t.Skip("redis-server not installed")
-			}
 			rdir := t.TempDir()
-			port := freePort(t)
-			cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", rdir,
-				"--appendonly", "yes", "--appendfsync", "always", "--aof-use-rdb-preamble", preamble)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			raddr := fmt.Sprintf("127.0.0.1:%d", port)
-			rc := redis.NewClient(&redis.Options{Addr: raddr, Protocol: 2, DisableIdentity: true})
-			defer rc.Close()
-			for i := 0; rc.Ping(context.Background()).Err() != nil; i++ {
-				if i > 200 {
-					t.Fatal("redis-server did not start")
-				}
-				time.Sleep(25 * time.Millisecond)
-			}
+			raddr, rc := startRedisAOF(t, rdir, "--appendfsync", "always", "--aof-use-rdb-preamble", preamble)
 			fillAOFData(t, raddr, "a")
 			rc.BgRewriteAOF(context.Background())
 			waitAOFRewrite(t, rc)
@@ -424,20 +402,52 @@ func TestAOFAutoRewrite(t *testing.T) {
 	}
 }
 
+// redisBinary finds a Redis program; missing, it skips the test, or fails
+// it under CI (servertest.Binary, which this package's own tests cannot
+// import).
+func redisBinary(t *testing.T, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required under CI", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return bin
+}
+
+// startRedisAOF runs redis-server with appendonly yes in dir until the
+// test ends, and returns its address and a client once it answers (after
+// loading what dir holds).
+func startRedisAOF(t *testing.T, dir string, args ...string) (string, *redis.Client) {
+	t.Helper()
+	port := freePort(t)
+	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--appendonly", "yes"}, args...)
+	cmd := exec.Command(redisBinary(t, "redis-server"), all...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	for i := 0; c.Ping(context.Background()).Err() != nil; i++ {
+		if i > 400 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return addr, c
+}
+
 // TestAOFToRedis moves the other way: Shoal's AOF directory, base and
 // incremental files, is loaded by redis-server 7.0 and accepted by
 // redis-check-aof.
 func TestAOFToRedis(t *testing.T) {
 	for _, preamble := range []string{"yes", "no"} {
 		t.Run("preamble="+preamble, func(t *testing.T) {
-			bin, err := exec.LookPath("redis-server")
-			check, cerr := exec.LookPath("redis-check-aof")
-			if err != nil || cerr != nil {
-				if os.Getenv("CI") != "" {
-					t.Fatal("redis-server and redis-check-aof are required under CI")
-				}
-				t.Skip("redis-server not installed")
-			}
+			check := redisBinary(t, "redis-check-aof")
 			dir := t.TempDir()
 			s := startAOFServer(t, dir, "--aof-use-rdb-preamble", preamble)
 			fillAOFData(t, s.addr, "a")
@@ -457,21 +467,7 @@ func TestAOFToRedis(t *testing.T) {
 			if out, err := exec.Command(check, manifest).CombinedOutput(); err != nil || !strings.Contains(string(out), "is valid") {
 				t.Fatalf("redis-check-aof: %v\n%s", err, out)
 			}
-			port := freePort(t)
-			cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--appendonly", "yes")
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			raddr := fmt.Sprintf("127.0.0.1:%d", port)
-			rc := redis.NewClient(&redis.Options{Addr: raddr, Protocol: 2, DisableIdentity: true})
-			defer rc.Close()
-			for i := 0; rc.Ping(context.Background()).Err() != nil; i++ {
-				if i > 400 {
-					t.Fatal("redis-server did not load Shoal's AOF")
-				}
-				time.Sleep(25 * time.Millisecond)
-			}
+			raddr, _ := startRedisAOF(t, dir)
 			sameDataset(t, aofDataset(t, raddr), want)
 		})
 	}
