@@ -4,7 +4,7 @@ GO ?= go
 PORT ?= 6379
 # Per test binary: a hung test fails within the ~12-minute budget of
 # `make test` (a full run took about 2 minutes on 2 shared cores).
-TEST_TIMEOUT ?= 8m
+TEST_TIMEOUT ?= 12m
 FUZZTIME ?= 30s
 # A count, not a duration: with a duration, a fuzz worker still busy when
 # it runs out on a loaded machine fails with "context deadline exceeded".
