@@ -2,8 +2,9 @@
 
 GO ?= go
 PORT ?= 6379
-# Per test binary: a hung test fails within the ~12-minute budget of
-# `make test` (a full run took about 2 minutes on 2 shared cores).
+# Per test binary: netloop's tests take about 6 minutes under -race on 2
+# cores (the whole of `make test` about 14), so a hung test still fails
+# within CI's 20-minute budget.
 TEST_TIMEOUT ?= 12m
 FUZZTIME ?= 30s
 # A count, not a duration: with a duration, a fuzz worker still busy when
