@@ -1,6 +1,7 @@
 package netloop
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -147,6 +148,10 @@ func (s *Server) slowCommand(from *conn, cmd *shard.Command, args [][]byte, ns i
 			from.mu.Unlock()
 		}
 		s.lat.slow.push(e, s.Config.Int("slowlog-max-len"))
+		// At loglevel verbose: a slow command is worth a line when
+		// investigating, and too frequent for notice under load.
+		s.Log.Log(context.Background(), slogLevel("verbose"), "slow command",
+			"command", cmd.Name, "usec", e.usec, "client", e.addr, "name", e.name)
 	}
 	if ns >= conf.MonitorNs {
 		event := "command"
