@@ -356,6 +356,12 @@ func (db *DB) Random(now int64) (string, bool) {
 func (db *DB) Flush() {
 	db.touchAll(nil)
 	db.flushed()
+	// Clients blocked on keys are offered them again: XREADGROUP's get an
+	// error for their deleted stream, as Redis 7.0's
+	// scanDatabaseForDeletedKeys does; the others stay blocked.
+	for k := range db.blocked {
+		db.sh.markReady(db, k)
+	}
 	if ss := db.sh.snap; ss != nil && ss.captured(db.keys) != nil {
 		db.keys, db.expires = dict.New[*Object](0), dict.New[int64](0)
 		return

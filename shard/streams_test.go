@@ -597,6 +597,16 @@ func TestXReadGroupBlockedKeyDeleted(t *testing.T) {
 	errc := blockReadGroup(t, srv)
 	rdb.Del(ctx, "s")
 	checkUnblockedWith(t, "key deleted", errc, "UNBLOCKED the stream key no longer exists")
+	// FLUSHDB and FLUSHALL delete it too (redis-server 7.0 answers the
+	// same).
+	for _, flush := range []string{"FLUSHDB", "FLUSHALL"} {
+		rdb.XGroupCreateMkStream(ctx, "s", "g", "$")
+		errc = blockReadGroup(t, srv)
+		if err := rdb.Do(ctx, flush).Err(); err != nil {
+			t.Fatal(err)
+		}
+		checkUnblockedWith(t, flush, errc, "UNBLOCKED the stream key no longer exists")
+	}
 }
 
 // TestXReadGroupBlockedFanOut blocks consumers of two groups on one
