@@ -376,6 +376,10 @@ func (e *Engine) runPart(s *Shard, p *part) {
 	ctx := Ctx{e: e, sh: s, Resp3: p.b.Resp3, batch: p.b, Now: e.Clock()}
 	s.trusted = p.b.trusted
 	conf := e.Latency.conf.Load()
+	// last is the clock reading that ended the previous command when it
+	// was timed: consecutive timed commands share readings, one each.
+	var last time.Time
+	chained := false
 	for i := range p.calls {
 		c := &p.calls[i]
 		ctx.DBIndex = c.db
@@ -383,16 +387,22 @@ func (e *Engine) runPart(s *Shard, p *part) {
 		ctx.Out = p.out
 		ctx.tx = c.tx
 		if conf != nil && len(p.calls) > 1 && c.cmd.Flags&FlagFast == 0 {
-			t0 := time.Now()
+			if !chained {
+				last = time.Now()
+			}
+			t0 := last
 			e.exec(&ctx, c.cmd, s)
-			c.ns = max(int64(time.Since(t0)), 1)
+			last, chained = time.Now(), true
+			c.ns = max(int64(last.Sub(t0)), 1)
 		} else {
 			e.exec(&ctx, c.cmd, s)
+			chained = false
 		}
 		p.out = ctx.Out
 		p.ends = append(p.ends, len(p.out))
 		if len(s.ready) > 0 {
 			e.serveReady(s, 1<<uint(s.id))
+			chained = false
 		}
 	}
 	s.trusted = false
