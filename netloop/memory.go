@@ -5,7 +5,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
-	"sync/atomic"
 
 	"github.com/shoal-db/shoal/proto"
 	"github.com/shoal-db/shoal/shard"
@@ -49,7 +48,7 @@ func (s *Server) registerMemory(t *shard.Table) {
 				Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"}),
 			sub(&shard.Command{Name: "malloc-stats", Arity: 2, Run: memoryMallocStats,
 				Summary: "Show allocator internal stats", Complexity: "Depends on how much memory is allocated, could be slow"}),
-			sub(&shard.Command{Name: "purge", Arity: 2, Run: memoryPurge,
+			sub(&shard.Command{Name: "purge", Arity: 2, Run: s.memoryPurge, Defers: true,
 				Summary: "Ask the allocator to release memory", Complexity: "Depends on how much memory is allocated, could be slow"}),
 			sub(&shard.Command{Name: "stats", Arity: 2, Kind: shard.KindAllShards, Run: s.memoryStatsCommand,
 				Summary: "Show memory usage details", Complexity: "O(1)"}),
@@ -270,18 +269,21 @@ func memoryMallocStats(c *shard.Ctx) {
 	c.Verbatim([]byte(b.String()))
 }
 
-// purging is set while a MEMORY PURGE runs.
-var purging atomic.Bool
-
-// memoryPurge returns unused heap memory to the operating system. That
-// forces a garbage collection, which can take long on a big heap, so it
-// runs in the background (one at a time) rather than holding a shard.
-func memoryPurge(c *shard.Ctx) {
-	if purging.CompareAndSwap(false, true) {
-		go func() {
-			defer purging.Store(false)
-			debug.FreeOSMemory()
-		}()
+// memoryPurge returns unused heap memory to the operating system and
+// replies once it has, as Redis's MEMORY PURGE. That forces a garbage
+// collection, which can take long on a big heap, so it runs on a goroutine
+// the server waits for at shutdown rather than holding a shard.
+func (s *Server) memoryPurge(c *shard.Ctx) {
+	if c.InTx() {
+		debug.FreeOSMemory()
+		c.OK()
+		return
 	}
-	c.OK()
+	d := c.Defer()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		debug.FreeOSMemory()
+		d.Reply([]byte("+OK\r\n"))
+	}()
 }

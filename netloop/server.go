@@ -71,6 +71,8 @@ type Server struct {
 	repl    *replState
 	aof     *aofState
 	replica *replicaState // the replica side of replication (replica.go)
+	// background counts command goroutines (MEMORY PURGE) Run waits for.
+	background sync.WaitGroup
 	// stopping is closed when the event loops have stopped.
 	stopping chan struct{}
 	// loadErr is the error that stopped start-up loading, returned by Run.
@@ -186,6 +188,7 @@ func (s *Server) Run() error {
 		err = serr
 	}
 	s.persist.wait()
+	s.background.Wait()
 	s.repl.wait()
 	s.aof.stop()
 	s.Engine.Close()
