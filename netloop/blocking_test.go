@@ -1,7 +1,6 @@
 package netloop_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -296,14 +295,7 @@ func TestBlockingJournal(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "2")
 	ctx := context.Background()
 	admin := srv.Client(t)
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 
 	w := srv.Client(t)
 	done := make(chan struct{})
@@ -316,9 +308,7 @@ func TestBlockingJournal(t *testing.T) {
 	admin.BRPopLPush(ctx, "src", "dst", 0)
 	servertest.Dial(t, srv.Addr).Do("BLPOP", "nothing-here", "0.001")
 
-	mu.Lock()
 	got := journal.String()
-	mu.Unlock()
 	// Commands journaled as themselves keep the client's spelling (go-redis
 	// sends lower case), as Redis propagates argv unchanged.
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +

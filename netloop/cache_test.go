@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -330,14 +329,7 @@ func TestCacheEvictionPropagates(t *testing.T) {
 		"--shards", "1", "--notify-keyspace-events", "Ee")
 	ctx := context.Background()
 	rdb := srv.Client(t)
-	var mu sync.Mutex
-	var journal strings.Builder
-	unsubscribe := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsubscribe()
+	journal := srv.RecordJournal(t)
 	sub := srv.Client(t).Subscribe(ctx, "__keyevent@0__:evicted")
 	if _, err := sub.Receive(ctx); err != nil {
 		t.Fatal(err)
@@ -359,9 +351,7 @@ func TestCacheEvictionPropagates(t *testing.T) {
 	if !strings.HasPrefix(msg.Payload, "k") {
 		t.Errorf("evicted event names %q", msg.Payload)
 	}
-	mu.Lock()
 	dels := strings.Count(journal.String(), "*2\r\n$3\r\nDEL\r\n")
-	mu.Unlock()
 	if int64(dels) != evicted {
 		t.Errorf("%d DELs journaled for %d evictions", dels, evicted)
 	}

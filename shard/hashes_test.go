@@ -1,7 +1,6 @@
 package shard_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -332,14 +330,7 @@ func TestHashEncodings(t *testing.T) {
 // HSET of its result.
 func TestHashJournal(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "1")
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	raw := servertest.Dial(t, srv.Addr)
 	for _, cmd := range [][]string{
 		{"HSET", "h", "a", "1"},
@@ -356,9 +347,7 @@ func TestHashJournal(t *testing.T) {
 	} {
 		raw.Do(cmd...)
 	}
-	mu.Lock()
 	got := journal.String()
-	mu.Unlock()
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
 		"*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\na\r\n$1\r\n1\r\n" +
 		"*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n$3\r\n0.1\r\n" +

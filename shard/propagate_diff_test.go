@@ -1,14 +1,12 @@
 package shard_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -179,14 +177,7 @@ func TestPropagateDiff(t *testing.T) {
 		t.Run(fmt.Sprintf("shards=%d", shards), func(t *testing.T) {
 			redisAddr := servertest.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always", "--enable-debug-command", "yes")
 			srv := servertest.Start(t, "--shards", strconv.Itoa(shards))
-			var mu sync.Mutex
-			var journal bytes.Buffer
-			unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-				mu.Lock()
-				journal.Write(chunk)
-				mu.Unlock()
-			})
-			defer unsub()
+			journal := srv.RecordJournal(t)
 			d := &propagateDiff{t: t, redis: servertest.Dial(t, redisAddr), shoal: servertest.Dial(t, srv.Addr),
 				redisAddr: redisAddr, shoalAddr: srv.Addr, shards: shards}
 			d.script()
@@ -196,9 +187,7 @@ func TestPropagateDiff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mu.Lock()
 			got := journalUnits(t, journal.Bytes())
-			mu.Unlock()
 			d.compare(got, journalUnits(t, aof))
 		})
 	}
@@ -483,17 +472,8 @@ func TestJournalOffNothingCollected(t *testing.T) {
 	if off := j.Offset(); off != 0 {
 		t.Fatalf("journal offset %d with no reader", off)
 	}
-	var mu sync.Mutex
-	var got bytes.Buffer
-	unsub := j.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		got.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	got := srv.RecordJournal(t)
 	c.Do("SET", "z", "1")
-	mu.Lock()
-	defer mu.Unlock()
 	if want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n1\r\n"; got.String() != want {
 		t.Fatalf("first reader got %q, want %q", got.String(), want)
 	}
@@ -507,14 +487,7 @@ func TestReplicaModeKeepsExpiredKeys(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "1")
 	e := srv.Srv.Engine
 	c := servertest.Dial(t, srv.Addr)
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := e.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	c.Do("SET", "k", "v", "PX", "1")
 	c.Do("SET", "m", "v", "PX", "1")
 	e.ReplicaMode.Store(true)
@@ -532,15 +505,11 @@ func TestReplicaModeKeepsExpiredKeys(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	f(":2\r\n", "DBSIZE")
 	f("+OK\r\n", "DEBUG", "SET-ACTIVE-EXPIRE", "0")
-	mu.Lock()
 	n := len(journalUnits(t, journal.Bytes()))
-	mu.Unlock()
 	e.ReplicaMode.Store(false)
 	f("$-1\r\n", "GET", "k")
 	f(":1\r\n", "DBSIZE")
-	mu.Lock()
 	units := journalUnits(t, journal.Bytes())
-	mu.Unlock()
 	if len(units) != n+1 || units[n].String() != `0: "DEL" "k"` {
 		t.Fatalf("journal after the switch: %v (had %d units)", units, n)
 	}

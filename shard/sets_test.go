@@ -1,7 +1,6 @@
 package shard_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -423,14 +422,7 @@ func TestSetErrors(t *testing.T) {
 // set), and writes that change nothing are left out.
 func TestSetJournal(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "1")
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	raw := servertest.Dial(t, srv.Addr)
 	for _, cmd := range [][]string{
 		{"SADD", "s", "a"},
@@ -449,9 +441,7 @@ func TestSetJournal(t *testing.T) {
 	} {
 		raw.Do(cmd...)
 	}
-	mu.Lock()
 	got := journal.String()
-	mu.Unlock()
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
 		"*3\r\n$4\r\nSADD\r\n$1\r\ns\r\n$1\r\na\r\n" +
 		"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\na\r\n" +
@@ -463,17 +453,13 @@ func TestSetJournal(t *testing.T) {
 
 	// SPOP of some members journals exactly the members it returned.
 	raw.Do("SADD", "q", "1", "2", "3", "4", "5")
-	mu.Lock()
 	journal.Reset()
-	mu.Unlock()
 	v := readValue(t, raw.Do("SPOP", "q", "3"))
 	var popped []string
 	for _, e := range v.Elems {
 		popped = append(popped, string(e.Str))
 	}
-	mu.Lock()
 	got = journal.String()
-	mu.Unlock()
 	wantBuf := proto.AppendArrayLen(nil, 5)
 	for _, a := range append([]string{"SREM", "q"}, popped...) {
 		wantBuf = proto.AppendBulkString(wantBuf, a)

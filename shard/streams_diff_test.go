@@ -1,7 +1,6 @@
 package shard_test
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/shoal-db/shoal/netloop/servertest"
@@ -778,14 +776,7 @@ func TestStreamsDiffJournal(t *testing.T) {
 	redisAddr := servertest.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always")
 	redis := servertest.Dial(t, redisAddr)
 	srv := servertest.Start(t, "--shards", "1")
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	shoal := servertest.Dial(t, srv.Addr)
 	cmds := [][]string{
 		{"XADD", "s", "1-0", "a", "1"},
@@ -847,9 +838,7 @@ func TestStreamsDiffJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
 	got := journalCommands(t, journal.Bytes())
-	mu.Unlock()
 	want := journalCommands(t, aof)
 	if len(want) < 280 {
 		t.Fatalf("the AOF holds only %d commands", len(want))

@@ -1,7 +1,6 @@
 package shard_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -350,14 +349,7 @@ func TestStreamCopy(t *testing.T) {
 // (see TestStreamsDiffJournal for the non-blocking commands).
 func TestStreamJournal(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "1")
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	ctx := context.Background()
 	rdb := srv.Client(t)
 	if err := rdb.XGroupCreateMkStream(ctx, "s", "g", "$").Err(); err != nil {
@@ -380,9 +372,7 @@ func TestStreamJournal(t *testing.T) {
 		rdb.XGroupDelConsumer(ctx, "s", "g", a.Consumer)
 		rdb.Do(ctx, "XSETID", "s", "0-1")
 	}
-	mu.Lock()
 	got := journalCommands(t, journal.Bytes())
-	mu.Unlock()
 	want := []string{
 		"SELECT 0",
 		"XGROUP CREATE s g $ MKSTREAM",

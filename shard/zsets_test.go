@@ -1,7 +1,6 @@
 package shard_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -574,14 +573,7 @@ func TestZSetGoRedisAPI(t *testing.T) {
 // the ZPOPMIN or ZPOPMAX with the same effect, as Redis propagates them.
 func TestZSetJournal(t *testing.T) {
 	srv := servertest.Start(t, "--shards", "1")
-	var mu sync.Mutex
-	var journal bytes.Buffer
-	unsub := srv.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
-		mu.Lock()
-		journal.Write(chunk)
-		mu.Unlock()
-	})
-	defer unsub()
+	journal := srv.RecordJournal(t)
 	raw := servertest.Dial(t, srv.Addr)
 	for _, cmd := range [][]string{
 		{"ZADD", "z", "1", "a", "2", "b"},
@@ -602,9 +594,7 @@ func TestZSetJournal(t *testing.T) {
 	} {
 		raw.Do(cmd...)
 	}
-	mu.Lock()
 	got := journal.String()
-	mu.Unlock()
 	want := "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
 		"*6\r\n$4\r\nZADD\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n" +
 		"*3\r\n$7\r\nZPOPMAX\r\n$1\r\nz\r\n$1\r\n2\r\n" +

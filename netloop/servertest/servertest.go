@@ -275,3 +275,43 @@ func StartProcessFile(t testing.TB, file string, port int, args ...string) *Proc
 	t.Fatalf("shoal did not answer PING on %s in 30s\n%s", p.Addr, p.Output())
 	return nil
 }
+
+// Journal records a server's journal: the write effects it would send to
+// an AOF or a replica.
+type Journal struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// RecordJournal records what s journals from now until the test ends.
+func (s *Server) RecordJournal(t testing.TB) *Journal {
+	j := &Journal{}
+	unsubscribe := s.Srv.Engine.Journal.Subscribe(func(chunk []byte) {
+		j.mu.Lock()
+		j.b.Write(chunk)
+		j.mu.Unlock()
+	})
+	t.Cleanup(unsubscribe)
+	return j
+}
+
+// Bytes returns a copy of what was journaled so far.
+func (j *Journal) Bytes() []byte {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return bytes.Clone(j.b.Bytes())
+}
+
+// String returns what was journaled so far.
+func (j *Journal) String() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.b.String()
+}
+
+// Reset forgets what was journaled so far.
+func (j *Journal) Reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.b.Reset()
+}
