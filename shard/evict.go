@@ -6,16 +6,18 @@ import (
 	"unsafe"
 
 	"github.com/shoal-db/shoal/repl"
+	"github.com/shoal-db/shoal/shard/keytab"
 )
 
 // Cache mode: memory accounting and maxmemory eviction.
 //
 // Accounting. Each shard keeps a byte count of what its keys cost: for a
-// key, the keyspace entry, the Object, the key's bytes and the value's size
-// (valueSize: a string's buffer, a collection's own O(1) Bytes); for a TTL,
-// the expires entry and its copy of the key. Sizes are rounded up to Go's
-// allocation size classes, so the count follows the heap rather than the
-// payload. Inserts, replacements, deletions and expiry charge or refund in
+// key, its record's slot in the keyspace table (key and, for a short string,
+// the value), a bucket share, and for a value held as an Object, the Object
+// and the value's size (valueSize: a string's buffer, a collection's own
+// O(1) Bytes); for a TTL, its record in the TTL table and a bucket share.
+// Slots and buffers are counted at their allocated sizes, so the count
+// follows the memory rather than the payload. Inserts, replacements, deletions and expiry charge or refund in
 // DB's methods. A value may also change in place (LPUSH on an existing list,
 // APPEND): DB.Peek, the lookup of every command about to write a key,
 // records the value with its size beforehand, and settle charges the
@@ -162,20 +164,39 @@ type poolEntry struct {
 	db   int
 }
 
-// Fixed costs, in bytes, of the structures around a key and a TTL: a
-// keyspace dict entry (key header, value pointer, chain pointer), the
-// bucket slots (a table holds between one and two per key), and an Object.
+// Fixed costs, in bytes, beyond a key's record (keytab): its share of the
+// bucket array (a 4-byte Ref, between one and two per key), and for a value
+// that is an Object, the Object and its side-slice slot.
 const (
-	dictEntryCost = 32
-	bucketCost    = 16
-	objectCost    = 48
-	ttlEntryCost  = 32
+	bucketCost = 8
+	objectCost = int64(objectSize) + 8
 )
 
-func keyCost(key int) int64 { return dictEntryCost + bucketCost + objectCost + int64(allocSize(key)) }
-func ttlCost(key int) int64 { return ttlEntryCost + bucketCost + int64(allocSize(key)) }
+// ttlCost is what a TTL costs, given its record's size.
+func ttlCost(record int) int64 { return bucketCost + int64(record) }
 
-// valueSize is what a value costs beyond its Object.
+// costOf is what is charged for record r of db and its value, which stops
+// being tracked: the caller is about to replace or remove it, or has just
+// stored it.
+func (db *DB) costOf(r keytab.Ref) int64 {
+	n := bucketCost + int64(db.keys.Size(r))
+	if db.keys.Kind(r) == keytab.Val {
+		n += objectCost + db.charged(db.keys.Val(r))
+	}
+	return n
+}
+
+// usage is what key's record r and its value cost now, TTL excluded: the
+// figure MEMORY USAGE reports.
+func (db *DB) usage(r keytab.Ref) int64 {
+	n := bucketCost + int64(db.keys.Size(r))
+	if db.keys.Kind(r) == keytab.Val {
+		n += objectCost + valueSize(db.keys.Val(r))
+	}
+	return n
+}
+
+// valueSize is what an Object's value costs beyond the Object.
 func valueSize(o *Object) int64 {
 	if o.Type == TypeString {
 		return int64(allocSize(cap(o.Str)))
@@ -186,10 +207,6 @@ func valueSize(o *Object) int64 {
 	}
 	return 0
 }
-
-// ObjectBytes is what the accounting charges for key with value o, TTL
-// excluded: the figure MEMORY USAGE can report.
-func ObjectBytes(key []byte, o *Object) int64 { return keyCost(len(key)) + valueSize(o) }
 
 // charge adds n bytes (negative to refund) to db and its shard.
 func (db *DB) charge(n int64) {
@@ -217,6 +234,14 @@ func (db *DB) track(o *Object) {
 	m.pending = append(m.pending, pendingValue{db: db, o: o, size: valueSize(o)})
 }
 
+// trackKey is track for the value of key, which a command found with a
+// read lookup and is about to change.
+func (db *DB) trackKey(key []byte) {
+	if r := db.keys.Find(key); r != 0 && db.keys.Kind(r) == keytab.Val {
+		db.track(db.keys.Val(r))
+	}
+}
+
 // pendingCap bounds the values tracked at once (see track).
 const pendingCap = 128
 
@@ -234,23 +259,6 @@ func (db *DB) charged(o *Object) int64 {
 		}
 	}
 	return valueSize(o)
-}
-
-// removed refunds key and its value o, which just left db; ttl says
-// whether a TTL left with it.
-func (db *DB) removed(key int, o *Object, ttl bool) {
-	n := keyCost(key) + db.charged(o)
-	if ttl {
-		n += ttlCost(key)
-	}
-	db.charge(-n)
-}
-
-// replaced charges the change from old to o under an existing key, and
-// tracks o, which the command may still fill.
-func (db *DB) replaced(old, o *Object) {
-	db.charge(valueSize(o) - db.charged(old))
-	db.track(o)
 }
 
 // flushed forgets the values of db tracked by a running command.
@@ -291,30 +299,16 @@ func (c *Ctx) settleHeld() {
 	}
 }
 
-// access updates o's LRU clock, or its LFU counter under an LFU policy,
-// for a read or write of its key.
-func (db *DB) access(o *Object, now int64) {
+// access updates the LRU clock of record r, or its LFU counter under an
+// LFU policy, for a read or write of its key.
+func (db *DB) access(r keytab.Ref, now int64) {
 	if db.sh.mem.lfu.Load() {
-		o.LRU = db.sh.lfuTouch(o.LRU, now)
+		db.keys.SetLRU(r, db.sh.lfuTouch(db.keys.LRU(r), now))
 		return
 	}
-	o.LRU = lruClock(now)
-}
-
-// stamp sets the clock of o, a value being stored under a key; old is the
-// value it replaces, or nil. Under an LFU policy a replacement keeps the old
-// value's counter, as Redis's dbSetValue does, and a new key starts at
-// LFU_INIT_VAL.
-func (db *DB) stamp(o, old *Object) {
-	if !db.sh.mem.lfu.Load() {
-		o.LRU = lruClock(db.clock)
-		return
+	if c := lruClock(now); db.keys.LRU(r) != c {
+		db.keys.SetLRU(r, c)
 	}
-	if old != nil {
-		o.LRU = old.LRU
-		return
-	}
-	o.LRU = lfuNew(db.clock)
 }
 
 // makeRoom evicts on s until it is under limit. It returns false when it
@@ -373,11 +367,11 @@ func (e *Engine) evictOne(s *Shard, cfg *Eviction, now int64) bool {
 			d := s.dbs[s.mem.nextDB]
 			s.mem.nextDB = (s.mem.nextDB + 1) % NumDBs
 			if cfg.Policy.volatile() {
-				if d.expires.Len() > 0 {
-					key, _, _ = d.expires.Random()
+				if r := d.expires.Random(); r != 0 {
+					key = string(d.expires.Key(r))
 				}
-			} else if d.keys.Len() > 0 {
-				key, _, _ = d.keys.Random()
+			} else if r := d.keys.Random(); r != 0 {
+				key = string(d.keys.Key(r))
 			}
 			db = d
 		}
@@ -404,9 +398,10 @@ func (s *Shard) bestFromPool(cfg *Eviction, now int64) (*DB, string) {
 					continue
 				}
 				total += d.expires.Len()
-				d.expires.Sample(cfg.Samples, func(k string, at int64) {
-					if o, ok := d.keys.Get(k); ok {
-						s.poolInsert(i, k, s.evictScore(cfg, o, at, now))
+				d.expires.Sample(cfg.Samples, func(er keytab.Ref) {
+					k := d.expires.Key(er)
+					if r := d.keys.Find(k); r != 0 {
+						s.poolInsert(i, k, s.evictScore(cfg, d.keys.LRU(r), d.expires.Int(er), now))
 					}
 				})
 			} else {
@@ -414,8 +409,8 @@ func (s *Shard) bestFromPool(cfg *Eviction, now int64) (*DB, string) {
 					continue
 				}
 				total += d.keys.Len()
-				d.keys.Sample(cfg.Samples, func(k string, o *Object) {
-					s.poolInsert(i, k, s.evictScore(cfg, o, 0, now))
+				d.keys.Sample(cfg.Samples, func(r keytab.Ref) {
+					s.poolInsert(i, d.keys.Key(r), s.evictScore(cfg, d.keys.LRU(r), 0, now))
 				})
 			}
 		}
@@ -429,9 +424,9 @@ func (s *Shard) bestFromPool(cfg *Eviction, now int64) (*DB, string) {
 			d := s.dbs[p.db]
 			var ok bool
 			if cfg.Policy.volatile() {
-				_, ok = d.expires.Get(p.key)
+				ok = d.expires.Find([]byte(p.key)) != 0
 			} else {
-				_, ok = d.keys.Get(p.key)
+				ok = d.keys.Find([]byte(p.key)) != 0
 			}
 			if ok {
 				return d, p.key
@@ -442,23 +437,23 @@ func (s *Shard) bestFromPool(cfg *Eviction, now int64) (*DB, string) {
 }
 
 // evictScore is the pool's idle score: higher evicts first.
-func (s *Shard) evictScore(cfg *Eviction, o *Object, at, now int64) uint64 {
+func (s *Shard) evictScore(cfg *Eviction, lru uint32, at, now int64) uint64 {
 	switch cfg.Policy {
 	case PolicyVolatileTTL:
 		return ^uint64(at)
 	case PolicyAllKeysLFU, PolicyVolatileLFU:
-		return 255 - uint64(s.lfuDecay(o.LRU, now))
+		return 255 - uint64(s.lfuDecay(lru, now))
 	}
-	return uint64(uint32(lruClock(now) - o.LRU))
+	return uint64(uint32(lruClock(now) - lru))
 }
 
 // poolInsert puts a candidate into the pool, kept in ascending idle order
 // with at most evictPoolSize entries, as evictionPoolPopulate does.
-func (s *Shard) poolInsert(db int, key string, idle uint64) {
+func (s *Shard) poolInsert(db int, key []byte, idle uint64) {
 	m := &s.mem
 	pool := m.pool[:m.poolLen]
 	for _, p := range pool {
-		if p.db == db && p.key == key {
+		if p.db == db && p.key == string(key) {
 			return
 		}
 	}
@@ -469,7 +464,7 @@ func (s *Shard) poolInsert(db int, key string, idle uint64) {
 	if i == 0 && m.poolLen == evictPoolSize {
 		return // worse than everything in a full pool
 	}
-	ent := poolEntry{idle: idle, key: key, db: db}
+	ent := poolEntry{idle: idle, key: string(key), db: db}
 	if m.poolLen < evictPoolSize {
 		copy(m.pool[i+1:m.poolLen+1], m.pool[i:m.poolLen])
 		m.pool[i] = ent

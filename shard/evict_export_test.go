@@ -1,6 +1,10 @@
 package shard
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/shoal-db/shoal/shard/keytab"
+)
 
 // CheckMemoryForTest holds every shard and compares what the accounting
 // says each database's keys cost with a walk over every key that
@@ -21,12 +25,12 @@ func CheckMemoryForTest(e *Engine) (int64, error) {
 		var sum int64
 		for d, db := range s.dbs {
 			var n int64
-			db.keys.Range(func(k string, o *Object) bool {
-				n += keyCost(len(k)) + valueSize(o)
+			db.keys.Range(func(r keytab.Ref) bool {
+				n += db.usage(r)
 				return true
 			})
-			db.expires.Range(func(k string, _ int64) bool {
-				n += ttlCost(len(k))
+			db.expires.Range(func(r keytab.Ref) bool {
+				n += ttlCost(db.expires.Size(r))
 				return true
 			})
 			if n != db.used {

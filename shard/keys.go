@@ -455,9 +455,9 @@ func cmdKeys(c *Ctx) {
 	all := len(pat) == 1 && pat[0] == '*'
 	var keys []string
 	c.DBs(func(db *DB) {
-		db.Range(c.Now, func(k string, _ *Object) bool {
-			if all || GlobMatch(pat, []byte(k), false) {
-				keys = append(keys, k)
+		db.Range(c.Now, func(k []byte, _ Type) bool {
+			if all || GlobMatch(pat, k, false) {
+				keys = append(keys, string(k))
 			}
 			return true
 		})
@@ -561,14 +561,14 @@ func cmdScan(c *Ctx) {
 	if shard < c.e.NumShards() {
 		db := c.e.shards[shard].dbs[c.DBIndex]
 		local := cur >> scanShardBits
-		fn := func(k string, o *Object) {
-			if pat != nil && !GlobMatch(pat, []byte(k), false) {
+		fn := func(k []byte, t Type) {
+			if pat != nil && !GlobMatch(pat, k, false) {
 				return
 			}
-			if typ != nil && !eqFoldString(typ, o.Type.String()) {
+			if typ != nil && !eqFoldString(typ, t.String()) {
 				return
 			}
-			keys = append(keys, k)
+			keys = append(keys, string(k))
 		}
 		// As Redis: stop at count keys, or after 10*count empty buckets.
 		for budget := count * 10; ; budget-- {

@@ -1,7 +1,9 @@
 package shard
 
 import (
-	"github.com/shoal-db/shoal/shard/dict"
+	"strconv"
+
+	"github.com/shoal-db/shoal/shard/keytab"
 )
 
 // Type is a value's Redis type.
@@ -20,31 +22,48 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
 
 func (t Type) String() string { return typeNames[t] }
 
-// Object is a stored value. Strings keep their bytes in Str; the other types
-// keep their structure in Val.
+// Object is a value as commands see it. Strings keep their bytes in Str;
+// the other types keep their structure in Val.
+//
+// A string of up to inlineMax bytes is not stored as an Object: it lives in
+// its key's record (package keytab), where the garbage collector does not
+// see it, and lookups hand out a copy marked inline. Changing a copy changes
+// nothing until StringChanged stores it back. Every other value is stored as
+// the Object itself, which commands change in place.
 type Object struct {
 	Type Type
 	// Raw marks a string modified in place (APPEND, SETRANGE), which Redis
 	// reports as the "raw" encoding whatever its length.
 	Raw bool
-	// snap is the parity of the last snapshot that has this value, or is
-	// copying its shard and must not save it again (snapshot.go).
-	snap uint8
+	// inline marks a copy of a string held in its key's record.
+	inline bool
 	// LRU is when the key was last stored or accessed, in unix seconds
 	// (wrapping), for OBJECT IDLETIME and LRU eviction; under an LFU
 	// maxmemory-policy it holds minutes and an access counter instead
-	// (lfu.go). It fits in padding: Object does not grow.
+	// (lfu.go). The record holds the clock; lookups copy it here.
 	LRU uint32
 	Str []byte
 	Val any
 }
 
+// inlineMax is the longest string kept in its key's record. Longer ones
+// are Objects, which APPEND can grow in place without copying the record.
+const inlineMax = 2048
+
+// Tables of a database: values by key, and deadlines (keytab.Int values) of
+// the keys with a TTL.
+type (
+	keyTable    = keytab.Table[*Object]
+	expireTable = keytab.Table[struct{}]
+	keyValue    = keytab.Value[*Object]
+)
+
 // DB is one database of one shard: the small keyspace API (lookup, set,
 // delete, expire, iterate) that the command families use, so that the layout
 // underneath can change without touching them.
 type DB struct {
-	keys    *dict.Dict[*Object]
-	expires *dict.Dict[int64] // unix ms deadline of keys with a TTL
+	keys    *keyTable
+	expires *expireTable // unix ms deadline of keys with a TTL
 	sh      *Shard
 	// clock is the latest command time (unix ms) seen by a lookup or delete
 	// here. Set stamps new values with it instead of reading the system
@@ -60,7 +79,7 @@ type DB struct {
 }
 
 func newDB(sh *Shard) *DB {
-	return &DB{keys: dict.New[*Object](0), expires: dict.New[int64](0), sh: sh}
+	return &DB{keys: keytab.New[*Object](), expires: keytab.New[struct{}](), sh: sh}
 }
 
 // Len is the number of keys, expired-but-not-yet-reclaimed ones included,
@@ -70,67 +89,138 @@ func (db *DB) Len() int { return db.keys.Len() }
 // ExpiresLen is the number of keys with a TTL.
 func (db *DB) ExpiresLen() int { return db.expires.Len() }
 
+// deadline returns key's deadline in unix ms, if it has one.
+func (db *DB) deadline(key []byte) (int64, bool) {
+	if db.expires.Len() == 0 {
+		return 0, false
+	}
+	if r := db.expires.Find(key); r != 0 {
+		return db.expires.Int(r), true
+	}
+	return 0, false
+}
+
 // expireIfNeeded deletes key if its deadline has passed and reports whether
 // it did.
 func (db *DB) expireIfNeeded(key []byte, now int64) bool {
-	if db.expires.Len() == 0 {
-		return false
-	}
-	at, ok := db.expires.GetBytes(key)
+	at, ok := db.deadline(key)
 	if !ok || at > now || db.sh.trusted {
 		return false
 	}
 	if db.sh.e.ReplicaMode.Load() {
 		return true // hidden; the master's DEL will remove it
 	}
+	db.expireNow(key)
+	return true
+}
+
+// expireNow deletes key, whose deadline has passed.
+func (db *DB) expireNow(key []byte) {
 	db.preserve(key)
-	o, _ := db.keys.DeleteBytes(key)
-	db.expires.DeleteBytes(key)
-	db.removed(len(key), o, true)
+	db.remove(key)
 	db.sh.Stats.ExpiredKeys.Add(1)
 	db.touch(key)
 	db.notify(NotifyExpired, "expired", key)
 	db.signalReady(key)
 	db.propagateExpired(key)
-	return true
 }
 
 // lruClock converts a unix ms time to Object.LRU's unit.
 func lruClock(ms int64) uint32 { return uint32(ms / 1000) }
 
-// find returns the live value of key, or nil, touching nothing.
-func (db *DB) find(key []byte, now int64) *Object {
+// findRef returns the record of key if it is live, or 0, touching nothing.
+func (db *DB) findRef(key []byte, now int64) keytab.Ref {
 	db.clock = now
 	if db.expireIfNeeded(key, now) {
-		return nil
+		return 0
 	}
-	o, _ := db.keys.GetBytes(key)
-	return o
+	return db.keys.Find(key)
+}
+
+// object returns the value of record r as commands see it.
+func (db *DB) object(r keytab.Ref) *Object {
+	switch db.keys.Kind(r) {
+	case keytab.Val:
+		o := db.keys.Val(r)
+		o.LRU = db.keys.LRU(r)
+		return o
+	case keytab.Int:
+		return &Object{Type: TypeString, inline: true, LRU: db.keys.LRU(r), Str: strconv.AppendInt(nil, db.keys.Int(r), 10)}
+	}
+	return &Object{Type: TypeString, inline: true, LRU: db.keys.LRU(r),
+		Raw: db.keys.Flags(r)&keytab.Raw != 0, Str: append([]byte(nil), db.keys.Str(r)...)}
+}
+
+// typeOf returns the type of record r's value.
+func (db *DB) typeOf(r keytab.Ref) Type {
+	if db.keys.Kind(r) == keytab.Val {
+		return db.keys.Val(r).Type
+	}
+	return TypeString
+}
+
+// find returns the live value of key, or nil, touching nothing.
+func (db *DB) find(key []byte, now int64) *Object {
+	if r := db.findRef(key, now); r != 0 {
+		return db.object(r)
+	}
+	return nil
 }
 
 // Lookup returns the live value of key, or nil, for a command that reads it:
 // it counts a keyspace hit or miss and updates the key's access time.
 func (db *DB) Lookup(key []byte, now int64) *Object {
-	o := db.lookupNoTouch(key, now)
-	if o != nil {
-		db.access(o, now)
-	} else {
-		db.notify(NotifyKeyMiss, "keymiss", key)
+	if r := db.lookupRef(key, now, true); r != 0 {
+		return db.object(r)
 	}
-	return o
+	return nil
+}
+
+// lookupRef is Lookup returning the record; touch says whether to update
+// the access time.
+func (db *DB) lookupRef(key []byte, now int64, touch bool) keytab.Ref {
+	r := db.findRef(key, now)
+	if r == 0 {
+		db.sh.Stats.Misses.Add(1)
+		if touch {
+			db.notify(NotifyKeyMiss, "keymiss", key)
+		}
+		return 0
+	}
+	db.sh.Stats.Hits.Add(1)
+	if touch {
+		db.access(r, now)
+	}
+	return r
+}
+
+// lookupString is Lookup for a command that replies with a string value
+// (GET, MGET): s aliases the record, valid until the keyspace changes, so a
+// hit costs no copy. It returns found=false for a missing key and t for the
+// value's type; s is set only for a string.
+func (db *DB) lookupString(key []byte, now int64, buf []byte) (s []byte, t Type, found bool) {
+	r := db.lookupRef(key, now, true)
+	if r == 0 {
+		return nil, 0, false
+	}
+	switch db.keys.Kind(r) {
+	case keytab.Str:
+		return db.keys.Str(r), TypeString, true
+	case keytab.Int:
+		return strconv.AppendInt(buf, db.keys.Int(r), 10), TypeString, true
+	}
+	o := db.keys.Val(r)
+	return o.Str, o.Type, true
 }
 
 // lookupNoTouch is Lookup for the commands that Redis runs with
 // LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT, ...): they count as hits or
 // misses but leave the access time alone.
 func (db *DB) lookupNoTouch(key []byte, now int64) *Object {
-	o := db.find(key, now)
-	if o == nil {
-		db.sh.Stats.Misses.Add(1)
-	} else {
-		db.sh.Stats.Hits.Add(1)
+	if r := db.lookupRef(key, now, false); r != 0 {
+		return db.object(r)
 	}
-	return o
+	return nil
 }
 
 // lookupTyped finds key for a command that reads it (counting a hit or
@@ -151,15 +241,28 @@ func lookupTyped(c *Ctx, db *DB, key []byte, write bool, t Type) (o *Object, ok 
 
 // Peek returns the live value of key, or nil, for a command about to write
 // it: like Redis's lookupKeyWrite it updates the access time but counts no
-// hit or miss.
+// hit or miss. A string copy (Object.inline) must be stored back with
+// StringChanged after changing it.
 func (db *DB) Peek(key []byte, now int64) *Object {
-	o := db.find(key, now)
-	if o != nil {
-		db.preserve(key)
-		db.access(o, now)
+	r := db.findRef(key, now)
+	if r == 0 {
+		return nil
+	}
+	db.preserve(key)
+	db.access(r, now)
+	o := db.object(r)
+	if !o.inline {
 		db.track(o)
 	}
 	return o
+}
+
+// StringChanged stores o, the string value of key from Peek, after the
+// caller changed its bytes; the key keeps its TTL.
+func (db *DB) StringChanged(key []byte, o *Object) {
+	if o.inline {
+		db.SetKeepTTL(key, o)
+	}
 }
 
 // sibling returns database idx of the same shard (COPY DB, MOVE).
@@ -167,34 +270,112 @@ func (db *DB) sibling(idx int) *DB { return db.sh.dbs[idx] }
 
 // Set stores o under key and clears any TTL, as a plain SET does.
 func (db *DB) Set(key []byte, o *Object) {
+	v := db.valueOf(o)
+	db.put(key, &v, o, false, 0)
+}
+
+// SetKeepTTL stores o under key and leaves an existing TTL in place.
+func (db *DB) SetKeepTTL(key []byte, o *Object) {
+	v := db.valueOf(o)
+	db.put(key, &v, o, true, 0)
+}
+
+// SetString stores a copy of val as the string value of key; the key keeps
+// its TTL if keepTTL. r is key's record if the caller has just found it
+// live, or 0.
+func (db *DB) SetString(key, val []byte, keepTTL bool, r keytab.Ref) {
+	if len(val) > inlineMax {
+		if r != 0 && db.keys.Kind(r) == keytab.Val && db.overwriteString(key, db.keys.Val(r), val, keepTTL, r) {
+			return
+		}
+		o := newString(val)
+		v := db.valueOf(o)
+		db.put(key, &v, o, keepTTL, r)
+		return
+	}
+	v := stringValue(val, false)
+	db.put(key, &v, nil, keepTTL, r)
+}
+
+// stringValue is the record value of a string that fits in a record:
+// canonical integers are kept as integers, as Redis's int encoding.
+func stringValue(s []byte, raw bool) keyValue {
+	if !raw && len(s) <= 20 {
+		if n, ok := ParseInt(s); ok {
+			var buf [20]byte
+			if string(strconv.AppendInt(buf[:0], n, 10)) == string(s) {
+				return keyValue{Kind: keytab.Int, Int: n}
+			}
+		}
+	}
+	v := keyValue{Kind: keytab.Str, Str: s}
+	if raw {
+		v.Flags = keytab.Raw
+	}
+	return v
+}
+
+// valueOf is how o is stored: in the record when it is a short string.
+func (db *DB) valueOf(o *Object) keyValue {
+	if o.Type == TypeString && len(o.Str) <= inlineMax {
+		return stringValue(o.Str, o.Raw)
+	}
+	o.inline = false
+	return keyValue{Kind: keytab.Val, Val: o}
+}
+
+// put stores v under key; o is v's Object when v is one (Kind Val), which
+// the running command may still fill. r is key's record if the caller has
+// just found it live, or 0.
+func (db *DB) put(key []byte, v *keyValue, o *Object, keepTTL bool, r keytab.Ref) {
 	db.preserve(key)
-	o.snap = db.sh.snapBit
-	if ref := db.keys.Ref(key); ref != nil {
-		old := *ref
-		db.stamp(o, old)
-		*ref = o
-		db.replaced(old, o)
-		if db.expires.Len() > 0 {
+	if db.sh.snapBit != 0 {
+		v.Flags |= keytab.Snap
+	}
+	lfu := db.sh.mem.lfu.Load()
+	if r == 0 {
+		r = db.keys.Find(key)
+	}
+	if r != 0 {
+		// Under an LFU policy a replacement keeps the old value's counter,
+		// as Redis's dbSetValue does.
+		if lfu {
+			v.LRU = db.keys.LRU(r)
+		} else {
+			v.LRU = lruClock(db.clock)
+		}
+		db.charge(-db.costOf(r))
+		r = db.keys.Replace(r, key, v)
+		db.charge(db.costOf(r))
+		if !keepTTL && db.expires.Len() > 0 {
 			db.dropTTL(key)
 		}
 	} else {
-		db.stamp(o, nil)
-		db.keys.Set(string(key), o)
-		db.charge(keyCost(len(key)) + valueSize(o))
-		// The command may fill the value it just stored (a push to a list
-		// it created): settle charges that.
-		db.track(o)
+		if lfu {
+			v.LRU = lfuNew(db.clock)
+		} else {
+			v.LRU = lruClock(db.clock)
+		}
+		r, _ = db.keys.Put(key, v)
+		db.charge(db.costOf(r))
 		db.notify(NotifyNew, "new", key)
+	}
+	if o != nil {
+		o.LRU = v.LRU
+		if v.Kind == keytab.Val {
+			// The command may fill the value it just stored (a push to a
+			// list it created): settle charges that.
+			db.track(o)
+		}
 	}
 	db.signalReady(key)
 }
 
-// OverwriteString replaces the bytes of o, the live string value of key, in
-// place (no allocation when they fit), and clears key's TTL unless keepTTL:
-// SET's common case of overwriting a string. It reports false, changing
-// nothing, when o's buffer does not suit val and the caller must Set a new
-// object instead.
-func (db *DB) OverwriteString(key []byte, o *Object, val []byte, keepTTL bool) bool {
+// overwriteString replaces the bytes of o, the Object stored under key in
+// record r, in place when its buffer suits val (SET's common case for long
+// strings), and clears key's TTL unless keepTTL. It reports false, changing
+// nothing, when the caller must store a new value instead.
+func (db *DB) overwriteString(key []byte, o *Object, val []byte, keepTTL bool, r keytab.Ref) bool {
 	// Reuse a buffer only when it is not far larger than val, so that one
 	// big value does not pin memory under a key that now holds small ones.
 	if o.Type != TypeString || cap(o.Str) < len(val) || cap(o.Str) > 2*len(val)+32 {
@@ -204,7 +385,7 @@ func (db *DB) OverwriteString(key []byte, o *Object, val []byte, keepTTL bool) b
 	db.track(o)
 	o.Str = append(o.Str[:0], val...)
 	o.Raw = false
-	db.access(o, db.clock)
+	db.access(r, db.clock)
 	if !keepTTL && db.expires.Len() > 0 {
 		db.dropTTL(key)
 	}
@@ -223,27 +404,6 @@ func (db *DB) signalReady(key []byte) {
 	}
 }
 
-// SetKeepTTL stores o under key and leaves an existing TTL in place.
-func (db *DB) SetKeepTTL(key []byte, o *Object) {
-	db.preserve(key)
-	o.snap = db.sh.snapBit
-	if ref := db.keys.Ref(key); ref != nil {
-		old := *ref
-		db.stamp(o, old)
-		*ref = o
-		db.replaced(old, o)
-	} else {
-		db.stamp(o, nil)
-		db.keys.Set(string(key), o)
-		db.charge(keyCost(len(key)) + valueSize(o))
-		// The command may fill the value it just stored (a push to a list
-		// it created): settle charges that.
-		db.track(o)
-		db.notify(NotifyNew, "new", key)
-	}
-	db.signalReady(key)
-}
-
 // Delete removes key and its TTL; it reports whether the key existed (an
 // expired key counts as absent).
 func (db *DB) Delete(key []byte, now int64) bool {
@@ -252,25 +412,38 @@ func (db *DB) Delete(key []byte, now int64) bool {
 		return false
 	}
 	db.preserve(key)
-	o, ok := db.keys.DeleteBytes(key)
-	if !ok {
+	if !db.remove(key) {
 		return false
 	}
-	ttl := false
-	if db.expires.Len() > 0 {
-		_, ttl = db.expires.DeleteBytes(key)
-	}
-	db.removed(len(key), o, ttl)
 	// Clients blocked in XREADGROUP on a deleted stream get an error, as
 	// with Redis 7.0's signalDeletedKeyAsReady.
 	db.signalReady(key)
 	return true
 }
 
+// remove deletes key and its TTL, refunding them, and reports whether key
+// was present.
+func (db *DB) remove(key []byte) bool {
+	r := db.keys.Find(key)
+	if r == 0 {
+		return false
+	}
+	n := db.costOf(r)
+	db.keys.Delete(key)
+	if db.expires.Len() > 0 {
+		if er := db.expires.Find(key); er != 0 {
+			n += ttlCost(db.expires.Size(er))
+			db.expires.Delete(key)
+		}
+	}
+	db.charge(-n)
+	return true
+}
+
 // Expire returns key's deadline in unix ms, or -1 when it has none. The
 // caller has already checked that the key is live.
 func (db *DB) Expire(key []byte) int64 {
-	if at, ok := db.expires.GetBytes(key); ok {
+	if at, ok := db.deadline(key); ok {
 		return at
 	}
 	return -1
@@ -279,12 +452,10 @@ func (db *DB) Expire(key []byte) int64 {
 // SetExpire sets the deadline of an existing key.
 func (db *DB) SetExpire(key []byte, at int64) {
 	db.preserve(key)
-	if ref := db.expires.Ref(key); ref != nil {
-		*ref = at
-		return
+	v := keytab.Value[struct{}]{Kind: keytab.Int, Int: at}
+	if r, added := db.expires.Put(key, &v); added {
+		db.charge(ttlCost(db.expires.Size(r)))
 	}
-	db.expires.Set(string(key), at)
-	db.charge(ttlCost(len(key)))
 }
 
 // Persist removes key's TTL and reports whether it had one.
@@ -295,42 +466,41 @@ func (db *DB) Persist(key []byte) bool {
 
 // dropTTL removes key's TTL, refunding it, and reports whether it had one.
 func (db *DB) dropTTL(key []byte) bool {
-	_, ok := db.expires.DeleteBytes(key)
-	if ok {
-		db.charge(-ttlCost(len(key)))
+	r := db.expires.Find(key)
+	if r == 0 {
+		return false
 	}
-	return ok
+	db.charge(-ttlCost(db.expires.Size(r)))
+	db.expires.Delete(key)
+	return true
 }
 
-// Scan visits one step of a full iteration (see dict.Dict.Scan). Expired
-// keys it meets are reclaimed instead of visited, as Redis's SCAN does.
-func (db *DB) Scan(cursor uint64, now int64, fn func(key string, o *Object)) uint64 {
+// Scan visits one step of a full iteration (see keytab.Table.Scan). Expired
+// keys it meets are reclaimed instead of visited, as Redis's SCAN does. The
+// key fn gets aliases the table: fn copies what it keeps.
+func (db *DB) Scan(cursor uint64, now int64, fn func(key []byte, t Type)) uint64 {
 	db.clock = now
-	return db.keys.Scan(cursor, func(k string, o *Object) {
-		if at, ok := db.expires.Get(k); ok && at <= now {
-			if db.sh.e.ReplicaMode.Load() {
-				return
+	return db.keys.Scan(cursor, func(r keytab.Ref) {
+		k := db.keys.Key(r)
+		if at, ok := db.deadline(k); ok && at <= now {
+			if !db.sh.e.ReplicaMode.Load() {
+				db.expireNow([]byte(string(k)))
 			}
-			db.preserve([]byte(k))
-			db.keys.Delete(k)
-			db.expires.Delete(k)
-			db.removed(len(k), o, true)
-			db.sh.Stats.ExpiredKeys.Add(1)
-			db.notify(NotifyExpired, "expired", []byte(k))
-			db.propagateExpired([]byte(k))
 			return
 		}
-		fn(k, o)
+		fn(k, db.typeOf(r))
 	})
 }
 
-// Range visits every live key; fn returns false to stop.
-func (db *DB) Range(now int64, fn func(key string, o *Object) bool) {
-	db.keys.Range(func(k string, o *Object) bool {
-		if at, ok := db.expires.Get(k); ok && at <= now {
+// Range visits every live key; fn returns false to stop. The key fn gets
+// aliases the table: fn copies what it keeps.
+func (db *DB) Range(now int64, fn func(key []byte, t Type) bool) {
+	db.keys.Range(func(r keytab.Ref) bool {
+		k := db.keys.Key(r)
+		if at, ok := db.deadline(k); ok && at <= now {
 			return true
 		}
-		return fn(k, o)
+		return fn(k, db.typeOf(r))
 	})
 }
 
@@ -338,21 +508,22 @@ func (db *DB) Range(now int64, fn func(key string, o *Object) bool) {
 // keys met on the way are reclaimed, as Redis's RANDOMKEY does.
 func (db *DB) Random(now int64) (string, bool) {
 	for tries := 0; tries < 100 && db.keys.Len() > 0; tries++ {
-		k, _, ok := db.keys.Random()
-		if !ok {
+		r := db.keys.Random()
+		if r == 0 {
 			return "", false
 		}
-		if at, ok := db.expires.Get(k); ok && at <= now {
-			db.expireIfNeeded([]byte(k), now)
+		k := db.keys.Key(r)
+		if at, ok := db.deadline(k); ok && at <= now {
+			db.expireIfNeeded([]byte(string(k)), now)
 			continue
 		}
-		return k, true
+		return string(k), true
 	}
 	return "", false
 }
 
-// Flush empties the database. A snapshot walking it keeps the old
-// dictionaries, which nothing else reaches any more.
+// Flush empties the database. A snapshot walking it keeps the old tables,
+// which nothing else reaches any more.
 func (db *DB) Flush() {
 	db.touchAll(nil)
 	db.flushed()
@@ -363,7 +534,7 @@ func (db *DB) Flush() {
 		db.sh.markReady(db, k)
 	}
 	if ss := db.sh.snap; ss != nil && ss.captured(db.keys) != nil {
-		db.keys, db.expires = dict.New[*Object](0), dict.New[int64](0)
+		db.keys, db.expires = keytab.New[*Object](), keytab.New[struct{}]()
 		return
 	}
 	db.keys.Clear()
@@ -375,24 +546,22 @@ func (db *DB) Flush() {
 // cycle in expire.go.
 func (db *DB) activeExpire(now int64, samples int) (sampled, expired int) {
 	var dead []string
-	db.expires.Sample(samples, func(k string, at int64) {
+	db.expires.Sample(samples, func(r keytab.Ref) {
 		sampled++
-		if at <= now {
-			dead = append(dead, k)
+		if db.expires.Int(r) <= now {
+			dead = append(dead, string(db.expires.Key(r)))
 		}
 	})
 	for _, k := range dead {
-		db.preserve([]byte(k))
-		o, ok := db.keys.Delete(k)
-		if !ok {
+		key := []byte(k)
+		db.preserve(key)
+		if !db.remove(key) {
 			continue // sampled twice: Sample may repeat keys
 		}
 		expired++
-		db.expires.Delete(k)
-		db.removed(len(k), o, true)
-		db.touch([]byte(k))
-		db.notify(NotifyExpired, "expired", []byte(k))
-		db.propagateExpired([]byte(k))
+		db.touch(key)
+		db.notify(NotifyExpired, "expired", key)
+		db.propagateExpired(key)
 	}
 	db.sh.Stats.ExpiredKeys.Add(uint64(expired))
 	return sampled, expired

@@ -1,7 +1,7 @@
 package shard
 
 // MEMORY USAGE and the keyspace's share of MEMORY STATS. The size of a key
-// and its value is the figure the memory accounting charges (ObjectBytes,
+// and its value is the figure the memory accounting charges (DB.usage,
 // evict.go, built on each value package's O(1) Bytes method), so MEMORY
 // USAGE agrees with used_memory and maxmemory, and nothing is sampled.
 
@@ -27,18 +27,19 @@ func MemoryUsage(c *Ctx) {
 		j++
 	}
 	key := c.Args[2]
-	o, ok := c.DB(key).keys.GetBytes(key)
-	if !ok {
+	db := c.DB(key)
+	r := db.keys.Find(key)
+	if r == 0 {
 		c.Null()
 		return
 	}
-	c.Int(ObjectBytes(key, o))
+	c.Int(db.usage(r))
 }
 
-// TableBytes is the memory the database's hash tables take beyond the keys
-// and values: buckets and entries of the keyspace and of the TTL table
+// TableBytes is the memory the database's tables take beyond their live
+// records: bucket arrays and free slots of the keyspace and of the TTL table
 // (MEMORY STATS' overhead.hashtable.main and .expires). The caller holds
 // the shard.
 func (db *DB) TableBytes() (main, expires int) {
-	return db.keys.Bytes(), db.expires.Bytes()
+	return int(db.keys.Bytes() - db.keys.RecordBytes()), int(db.expires.Bytes() - db.expires.RecordBytes())
 }

@@ -236,7 +236,7 @@ func (e *Engine) LoadEntry(en rdb.Entry, now int64, keepExpired bool) (loaded bo
 	sh.tok.Lock()
 	defer sh.tok.Unlock()
 	db := sh.dbs[en.DB]
-	if _, dup := db.keys.GetBytes(en.Key); dup {
+	if db.keys.Find(en.Key) != 0 {
 		return false, fmt.Errorf("RDB has duplicated key '%s' in DB %d", en.Key, en.DB)
 	}
 	// Stored as any new key is, so that memory accounting and a running
@@ -246,12 +246,13 @@ func (e *Engine) LoadEntry(en rdb.Entry, now int64, keepExpired bool) (loaded bo
 	if en.ExpireMs != -1 {
 		db.SetExpire(en.Key, en.ExpireMs)
 	}
+	r := db.keys.Find(en.Key)
 	if e.LFUMode() {
 		if en.LFUFreq >= 0 {
-			o.LRU = lfuMinutes(now)<<8 | uint32(en.LFUFreq)
+			db.keys.SetLRU(r, lfuMinutes(now)<<8|uint32(en.LFUFreq))
 		}
 	} else if en.LRUIdle >= 0 {
-		o.LRU = lruClock(now) - uint32(en.LRUIdle)
+		db.keys.SetLRU(r, lruClock(now)-uint32(en.LRUIdle))
 	}
 	return true, nil
 }

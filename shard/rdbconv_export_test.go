@@ -35,7 +35,7 @@ func saveDBForTest(e *Engine, rw *rdb.Writer, d int, now int64) error {
 	}
 	var keys, expires uint64
 	for _, s := range e.shards {
-		s.dbs[d].Range(now, func(string, *Object) bool { keys++; return true })
+		s.dbs[d].Range(now, func([]byte, Type) bool { keys++; return true })
 		expires += uint64(s.dbs[d].ExpiresLen())
 	}
 	if keys == 0 {
@@ -47,7 +47,9 @@ func saveDBForTest(e *Engine, rw *rdb.Writer, d int, now int64) error {
 	var err error
 	for _, s := range e.shards {
 		db := s.dbs[d]
-		db.Range(now, func(k string, o *Object) bool {
+		db.Range(now, func(key []byte, _ Type) bool {
+			k := string(key)
+			o := db.object(db.keys.Find(key))
 			// The LRU clock wraps; a key touched after now is idle 0.
 			idle := max(int64(int32(lruClock(now)-o.LRU)), 0)
 			en := rdb.Entry{DB: d, Key: []byte(k), ExpireMs: db.Expire([]byte(k)), LFUFreq: -1,

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/shoal-db/shoal/proto/rdb"
-	"github.com/shoal-db/shoal/shard/dict"
+	"github.com/shoal-db/shoal/shard/keytab"
 )
 
 // KeyCounts returns, per shard and database, the number of keys and the
@@ -103,14 +104,15 @@ type shardSnap struct {
 	pending []byte // bytes w produced since the last chunk
 	wdb     int    // database selected in the current chunk, -1 for none
 	keyBuf  []byte
+	intBuf  []byte
 	discard bool // the consumer is gone: walk only to flip parities
 }
 
 // snapDB is a dictionary captured at the snapshot point.
 type snapDB struct {
 	idx     int
-	keys    *dict.Dict[*Object]
-	expires *dict.Dict[int64]
+	keys    *keyTable
+	expires *expireTable
 }
 
 // StartSnapshot takes a snapshot. opts are the RDB encoding options (only
@@ -252,9 +254,9 @@ func (ss *shardSnap) step(sh *Shard) {
 	}
 	for ss.cur < len(ss.dbs) && budget > 0 && len(ss.pending) < snapStepBytes {
 		d := &ss.dbs[ss.cur]
-		ss.cursor = d.keys.Scan(ss.cursor, func(key string, o *Object) {
-			if o.snap != ss.bit {
-				ss.save(d, key, o)
+		ss.cursor = d.keys.Scan(ss.cursor, func(r keytab.Ref) {
+			if snapOf(d.keys, r) != ss.bit {
+				ss.save(d, r)
 				budget--
 			}
 		})
@@ -283,9 +285,17 @@ func (ss *shardSnap) step(sh *Shard) {
 	}
 }
 
-// save encodes key's value o into the snapshot and gives it the new parity.
-func (ss *shardSnap) save(d *snapDB, key string, o *Object) {
-	o.snap = ss.bit
+// snapOf returns the snapshot parity of record r.
+func snapOf(t *keyTable, r keytab.Ref) uint8 {
+	if t.Flags(r)&keytab.Snap != 0 {
+		return 1
+	}
+	return 0
+}
+
+// save encodes record r into the snapshot and gives it the new parity.
+func (ss *shardSnap) save(d *snapDB, r keytab.Ref) {
+	d.keys.SetFlag(r, keytab.Snap, ss.bit != 0)
 	if ss.discard {
 		return
 	}
@@ -293,12 +303,23 @@ func (ss *shardSnap) save(d *snapDB, key string, o *Object) {
 		ss.w.SelectDB(d.idx, 0, 0)
 		ss.wdb = d.idx
 	}
+	key := d.keys.Key(r)
 	ss.keyBuf = append(ss.keyBuf[:0], key...)
 	expire := int64(-1)
-	if at, ok := d.expires.Get(key); ok {
-		expire = at
+	if er := d.expires.Find(key); er != 0 {
+		expire = d.expires.Int(er)
 	}
-	if err := ss.w.WriteEntry(rdb.Entry{DB: d.idx, Key: ss.keyBuf, ExpireMs: expire, LRUIdle: -1, LFUFreq: -1, Value: toRDB(o)}); err != nil {
+	var v rdb.Value
+	switch d.keys.Kind(r) {
+	case keytab.Str:
+		v = rdb.String{B: d.keys.Str(r)}
+	case keytab.Int:
+		ss.intBuf = strconv.AppendInt(ss.intBuf[:0], d.keys.Int(r), 10)
+		v = rdb.String{B: ss.intBuf}
+	default:
+		v = toRDB(d.keys.Val(r))
+	}
+	if err := ss.w.WriteEntry(rdb.Entry{DB: d.idx, Key: ss.keyBuf, ExpireMs: expire, LRUIdle: -1, LFUFreq: -1, Value: v}); err != nil {
 		ss.snap.fail(fmt.Errorf("BUG: encoding key %q: %w", key, err))
 		ss.discard = true
 	}
@@ -334,8 +355,8 @@ func (ss *shardSnap) endChunk() {
 	s.mu.Unlock()
 }
 
-// captured returns the captured dictionary that keys is, or nil.
-func (ss *shardSnap) captured(keys *dict.Dict[*Object]) *snapDB {
+// captured returns the captured table that keys is, or nil.
+func (ss *shardSnap) captured(keys *keyTable) *snapDB {
 	for i := range ss.dbs {
 		if ss.dbs[i].keys == keys {
 			return &ss.dbs[i]
@@ -355,18 +376,18 @@ func (db *DB) preserve(key []byte) {
 
 func (db *DB) preserveSlow(key []byte) {
 	ss := db.sh.snap
-	o, ok := db.keys.GetBytes(key)
-	if !ok || o.snap == ss.bit {
+	r := db.keys.Find(key)
+	if r == 0 || snapOf(db.keys, r) == ss.bit {
 		return
 	}
 	d := ss.captured(db.keys)
 	if d == nil {
-		// Only values stored during the snapshot reach dictionaries it did
-		// not capture, and those have the new parity already.
-		o.snap = ss.bit
+		// Only values stored during the snapshot reach tables it did not
+		// capture, and those have the new parity already.
+		db.keys.SetFlag(r, keytab.Snap, ss.bit != 0)
 		return
 	}
-	ss.save(d, string(key), o)
+	ss.save(d, r)
 	ss.endChunk()
 }
 

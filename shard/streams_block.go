@@ -186,6 +186,11 @@ func xread(c *Ctx, group bool) {
 		if s == nil {
 			continue
 		}
+		if group {
+			// A group read changes the stream (consumers, pending
+			// entries) through a read lookup, as in Redis.
+			c.DB(key).trackKey(key)
+		}
 		after, history, ok := xreadStart(s, groups[i], a.ids[i])
 		if !ok {
 			continue

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/shoal-db/shoal/proto"
+	"github.com/shoal-db/shoal/shard/keytab"
 )
 
 // Handlers in this file change a string's bytes in place (APPEND, SETRANGE,
@@ -107,12 +108,14 @@ func newString(v []byte) *Object {
 }
 
 func cmdGet(c *Ctx) {
-	o := c.DB(c.Args[1]).Lookup(c.Args[1], c.Now)
-	if o == nil {
+	var buf [20]byte
+	s, t, found := c.DB(c.Args[1]).lookupString(c.Args[1], c.Now, buf[:0])
+	switch {
+	case !found:
 		c.Null()
-		return
-	}
-	if s, ok := stringOf(c, o); ok {
+	case t != TypeString:
+		c.WrongType()
+	default:
 		c.Bulk(s)
 	}
 }
@@ -246,6 +249,8 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 	db := c.DB(key)
 	get := flags&optGet != 0
 	var old *Object
+	var r keytab.Ref
+	exists := false
 	if get {
 		// GET reads the key as GET does, hit and miss statistics included.
 		old = db.Lookup(key, c.Now)
@@ -253,10 +258,12 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 			c.WrongType()
 			return
 		}
+		exists = old != nil
 	} else {
-		old = db.Peek(key, c.Now)
+		r = db.findRef(key, c.Now)
+		exists = r != 0
 	}
-	if (flags&optNX != 0 && old != nil) || (flags&optXX != 0 && old == nil) {
+	if (flags&optNX != 0 && exists) || (flags&optXX != 0 && !exists) {
 		if get {
 			replyOld(c, old)
 		} else {
@@ -269,14 +276,7 @@ func setGeneric(c *Ctx, key, val []byte, flags strFlags, at int64) {
 		// Before the old bytes may be overwritten in place.
 		replyOld(c, old)
 	}
-	keepTTL := flags&optKeepTTL != 0
-	switch {
-	case old != nil && db.OverwriteString(key, old, val, keepTTL):
-	case keepTTL:
-		db.SetKeepTTL(key, newString(val))
-	default:
-		db.Set(key, newString(val))
-	}
+	db.SetString(key, val, flags&optKeepTTL != 0, r)
 	c.Notify(NotifyString, "set", key)
 	if at != 0 {
 		db.SetExpire(key, at)
@@ -414,13 +414,14 @@ func cmdGetEx(c *Ctx) {
 func cmdMGet(c *Ctx) {
 	keys := c.Args[1:]
 	c.Array(len(keys))
+	var buf [20]byte
 	for _, k := range keys {
-		o := c.DB(k).Lookup(k, c.Now)
-		if o == nil || o.Type != TypeString {
+		s, t, found := c.DB(k).lookupString(k, c.Now, buf[:0])
+		if !found || t != TypeString {
 			c.Null()
 			continue
 		}
-		c.Bulk(o.Str)
+		c.Bulk(s)
 	}
 }
 
@@ -502,6 +503,7 @@ func incrBy(c *Ctx, d int64) {
 	cur += d
 	if o != nil && !o.Raw {
 		o.Str = strconv.AppendInt(o.Str[:0], cur, 10)
+		db.StringChanged(key, o)
 	} else {
 		// Redis replaces a raw string by a new integer-encoded one.
 		db.SetKeepTTL(key, &Object{Type: TypeString, Str: strconv.AppendInt(nil, cur, 10)})
@@ -789,6 +791,7 @@ func cmdAppend(c *Ctx) {
 	}
 	o.Str = append(s, val...)
 	o.Raw = true
+	db.StringChanged(key, o)
 	c.Notify(NotifyString, "append", key)
 	c.Int(int64(len(o.Str)))
 }
@@ -900,6 +903,7 @@ func cmdSetRange(c *Ctx) {
 	copy(s[off:], val)
 	o.Str = s
 	o.Raw = true
+	db.StringChanged(key, o)
 	c.Notify(NotifyString, "setrange", key)
 	c.Int(int64(len(s)))
 }

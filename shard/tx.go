@@ -282,11 +282,8 @@ func (db *DB) touchAll(other *DB) {
 		return
 	}
 	for k, list := range db.watchers {
-		_, inDB := db.keys.Get(k)
-		inOther := false
-		if other != nil {
-			_, inOther = other.keys.Get(k)
-		}
+		inDB := db.keys.Find([]byte(k)) != 0
+		inOther := other != nil && other.keys.Find([]byte(k)) != 0
 		if !inDB && !inOther {
 			continue
 		}
@@ -298,7 +295,7 @@ func (db *DB) touchAll(other *DB) {
 
 // isExpired reports whether key has a deadline that has passed.
 func (db *DB) isExpired(key string, now int64) bool {
-	at, ok := db.expires.Get(key)
+	at, ok := db.deadline([]byte(key))
 	return ok && at <= now
 }
 

@@ -1,8 +1,8 @@
-// Package dict owns the hash table behind every database keyspace and every
-// hash and set value. It follows Redis's dict: chained buckets in
-// power-of-two tables, incremental rehashing so that no single operation pays
-// for resizing a large table, and a reverse-binary SCAN cursor that stays
-// valid across resizes.
+// Package dict owns the hash table behind every hash, set and sorted-set
+// value (the keyspace has its own, pointer-free layout: package keytab). It
+// follows Redis's dict: chained buckets in power-of-two tables, incremental
+// rehashing so that no single operation pays for resizing a large table, and
+// a reverse-binary SCAN cursor that stays valid across resizes.
 //
 // A Dict is not safe for concurrent use; its owner touches it from one
 // goroutine at a time.
