@@ -463,7 +463,7 @@ func (e *Engine) runMulti(b *Batch) {
 
 // exec runs one command and counts the call; the caller accounts for time.
 func (e *Engine) exec(ctx *Ctx, cmd *Command, statsOwner *Shard) {
-	if limit := e.shardLimit.Load(); limit != 0 && !e.admit(ctx, cmd, limit) {
+	if limit := e.shardLimit.Load(); (limit != 0 || e.fullShards.Load() != 0) && !e.admit(ctx, cmd, limit) {
 		return
 	}
 	before := len(ctx.Out)

@@ -61,6 +61,9 @@ type Shard struct {
 	snapBit uint8
 	// trusted is set while the token holder runs an Applier's batch.
 	trusted bool
+	// full is set once a table of the shard nears keytab.MaxPages; the
+	// engine then refuses denyoom commands on the shard (evict.go).
+	full bool
 	id      int
 	events  *Events // the engine's, for the keyspace's own events
 	Stats   Stats
@@ -120,6 +123,8 @@ type Engine struct {
 	lfuMode    atomic.Bool
 	shardLimit atomic.Int64
 	memPeak    atomic.Int64
+	// fullShards counts shards whose Shard.full is set.
+	fullShards atomic.Int32
 
 	stop chan struct{}
 	wg   sync.WaitGroup

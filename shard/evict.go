@@ -311,6 +311,43 @@ func (db *DB) access(r keytab.Ref, now int64) {
 	}
 }
 
+// roomFor makes room on s for a command (limit 0: no maxmemory) and
+// reports whether a denyoom command may run: not while one of the shard's
+// tables is nearly out of pages, whatever maxmemory says.
+func (e *Engine) roomFor(s *Shard, limit, now int64) bool {
+	ok := limit == 0 || e.makeRoom(s, limit, now)
+	return ok && !s.full
+}
+
+// tableReserve is how many pages of keytab.MaxPages a table keeps in
+// reserve: a shard stops taking keys at that point, with room for the
+// records of the command that got it there (a command's arguments are at
+// most the 1 GiB query buffer; 2 GiB of pages hold its records).
+var tableReserve = 1 << 15
+
+// checkFull sets the shard's full flag when t nears keytab.MaxPages.
+func (s *Shard) checkFull(pages int) {
+	if pages >= keytab.MaxPages-tableReserve && !s.full {
+		s.full = true
+		s.e.fullShards.Add(1)
+	}
+}
+
+// recheckFull clears the shard's full flag when a flush emptied the
+// tables that set it.
+func (s *Shard) recheckFull() {
+	if !s.full {
+		return
+	}
+	for _, db := range s.dbs {
+		if max(db.keys.Pages(), db.expires.Pages()) >= keytab.MaxPages-tableReserve {
+			return
+		}
+	}
+	s.full = false
+	s.e.fullShards.Add(-1)
+}
+
 // makeRoom evicts on s until it is under limit. It returns false when it
 // could not (noeviction, or no candidate left); a time budget running out
 // counts as success, like Redis's EVICT_RUNNING.
@@ -497,10 +534,10 @@ func (e *Engine) evict(db *DB, key string, now int64) {
 func (e *Engine) admit(ctx *Ctx, cmd *Command, limit int64) bool {
 	ok := true
 	if ctx.sh != nil {
-		ok = e.makeRoom(ctx.sh, limit, ctx.Now)
+		ok = e.roomFor(ctx.sh, limit, ctx.Now)
 	} else {
 		for _, i := range ctx.batch.multi.shards {
-			ok = e.makeRoom(e.shards[i], limit, ctx.Now) && ok
+			ok = e.roomFor(e.shards[i], limit, ctx.Now) && ok
 		}
 	}
 	if ok || !denyOOM(cmd, ctx.tx) {

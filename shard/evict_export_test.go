@@ -48,3 +48,12 @@ func CheckMemoryForTest(e *Engine) (int64, error) {
 
 // ObjectSizeForTest is unsafe.Sizeof(Object{}), which must not grow.
 func ObjectSizeForTest() uintptr { return objectSize }
+
+// SetTableReserveForTest sets how many pages short of keytab.MaxPages a
+// table stops taking keys, and returns the function that restores it. Call
+// it before starting a server and restore after the server stopped.
+func SetTableReserveForTest(n int) (restore func()) {
+	old := tableReserve
+	tableReserve = n
+	return func() { tableReserve = old }
+}

@@ -360,6 +360,7 @@ func (db *DB) put(key []byte, v *keyValue, o *Object, keepTTL bool, r keytab.Ref
 		db.charge(db.costOf(r))
 		db.notify(NotifyNew, "new", key)
 	}
+	db.sh.checkFull(db.keys.Pages())
 	if o != nil {
 		o.LRU = v.LRU
 		if v.Kind == keytab.Val {
@@ -455,6 +456,7 @@ func (db *DB) SetExpire(key []byte, at int64) {
 	v := keytab.Value[struct{}]{Kind: keytab.Int, Int: at}
 	if r, added := db.expires.Put(key, &v); added {
 		db.charge(ttlCost(db.expires.Size(r)))
+		db.sh.checkFull(db.expires.Pages())
 	}
 }
 
@@ -535,10 +537,11 @@ func (db *DB) Flush() {
 	}
 	if ss := db.sh.snap; ss != nil && ss.captured(db.keys) != nil {
 		db.keys, db.expires = keytab.New[*Object](), keytab.New[struct{}]()
-		return
+	} else {
+		db.keys.Clear()
+		db.expires.Clear()
 	}
-	db.keys.Clear()
-	db.expires.Clear()
+	db.sh.recheckFull()
 }
 
 // activeExpire samples keys with a TTL and deletes the expired ones; it

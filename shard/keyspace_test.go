@@ -8,6 +8,7 @@ import (
 
 	"github.com/shoal-db/shoal/netloop/servertest"
 	"github.com/shoal-db/shoal/shard"
+	"github.com/shoal-db/shoal/shard/keytab"
 )
 
 // TestStringsMoveBetweenRecordAndObject writes strings that cross the
@@ -124,5 +125,37 @@ func TestStringsMoveBetweenRecordAndObject(t *testing.T) {
 	}
 	if n := rdb.MemoryUsage(ctx, "short").Val(); n <= 0 || n > 64 {
 		t.Fatalf("MEMORY USAGE of a one-byte string = %d, want a record's slot and a bucket share", n)
+	}
+}
+
+// TestNearlyFullTableRefusesWrites makes every table count as nearly out of
+// pages once it has one (a real one would hold 30 GiB): denyoom commands
+// get the OOM error on that shard, reads and deletions still run, and a
+// flush lets writes in again.
+func TestNearlyFullTableRefusesWrites(t *testing.T) {
+	t.Cleanup(shard.SetTableReserveForTest(keytab.MaxPages - 1))
+	srv := servertest.Start(t, "--shards", "1")
+	ctx := context.Background()
+	rdb := srv.Client(t)
+	if err := rdb.Set(ctx, "a", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c := servertest.Dial(t, srv.Addr)
+	for _, cmd := range [][]string{{"SET", "b", "2"}, {"INCR", "a"}, {"LPUSH", "l", "x"}} {
+		if got := c.Do(cmd...); got != "-OOM command not allowed when used memory > 'maxmemory'.\r\n" {
+			t.Fatalf("%v on a full shard: %q", cmd, got)
+		}
+	}
+	if v := rdb.Get(ctx, "a").Val(); v != "1" {
+		t.Fatalf("GET a = %q", v)
+	}
+	if n := rdb.Del(ctx, "a").Val(); n != 1 {
+		t.Fatalf("DEL a = %d", n)
+	}
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, "b", "2", 0).Err(); err != nil {
+		t.Fatalf("SET after FLUSHALL: %v", err)
 	}
 }

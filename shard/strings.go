@@ -479,9 +479,28 @@ func incrByArg(c *Ctx, negate bool) {
 	incrBy(c, d)
 }
 
+// addOverflows reports whether cur+d overflows an int64.
+func addOverflows(cur, d int64) bool {
+	return (d > 0 && cur > math.MaxInt64-d) || (d < 0 && cur < math.MinInt64-d)
+}
+
 func incrBy(c *Ctx, d int64) {
 	key := c.Args[1]
 	db := c.DB(key)
+	if r := db.findRef(key, c.Now); r != 0 && db.keys.Kind(r) == keytab.Int {
+		// A counter kept as an integer in its record changes there.
+		cur := db.keys.Int(r)
+		if addOverflows(cur, d) {
+			c.Error(proto.ErrOverflow)
+			return
+		}
+		db.preserve(key)
+		db.access(r, c.Now)
+		db.keys.SetInt(r, cur+d)
+		c.Notify(NotifyString, "incrby", key)
+		c.Int(cur + d)
+		return
+	}
 	o := db.Peek(key, c.Now)
 	var cur int64
 	if o != nil {
@@ -496,7 +515,7 @@ func incrBy(c *Ctx, d int64) {
 		}
 		cur = v
 	}
-	if (d > 0 && cur > math.MaxInt64-d) || (d < 0 && cur < math.MinInt64-d) {
+	if addOverflows(cur, d) {
 		c.Error(proto.ErrOverflow)
 		return
 	}

@@ -18,9 +18,10 @@ const (
 	pageShift = 16
 	pageSize  = 1 << pageShift
 	offBits   = pageShift - 3
-	// maxPages bounds a table's pages so that a Ref fits in 32 bits:
-	// 2^19 pages of 64 KiB, 32 GiB of records per table.
-	maxPages = 1<<(32-offBits) - 1
+	// MaxPages bounds a table's pages so that a Ref fits in 32 bits:
+	// 2^19 pages of 64 KiB, 32 GiB of records per table. The owner stops
+	// adding keys before a table gets there (Pages).
+	MaxPages = 1<<(32-offBits) - 1
 	// dedicated marks, in a record's class byte, a record with a page of
 	// its own.
 	dedicated = 0xff
@@ -127,10 +128,9 @@ func (a *arena) newPage(n int) int {
 		a.pages[p] = make([]byte, n)
 		return p
 	}
-	if len(a.pages) >= maxPages {
-		// 32 GiB of records in one database of one shard: more shards
-		// spread the keyspace further.
-		panic(fmt.Sprintf("keytab: more than %d pages in one table", maxPages))
+	if len(a.pages) >= MaxPages {
+		// The owner refuses new keys well before this (Pages).
+		panic(fmt.Sprintf("keytab: more than %d pages in one table", MaxPages))
 	}
 	a.pages = append(a.pages, make([]byte, n))
 	return len(a.pages) - 1

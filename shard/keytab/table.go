@@ -119,6 +119,9 @@ func (t *Table[V]) Str(r Ref) []byte {
 // Int returns the integer of an Int record.
 func (t *Table[V]) Int(r Ref) int64 { return int64(binary.LittleEndian.Uint64(t.value(r))) }
 
+// SetInt replaces the integer of Int record r in place.
+func (t *Table[V]) SetInt(r Ref, n int64) { binary.LittleEndian.PutUint64(t.value(r), uint64(n)) }
+
 // Val returns the value of a Val record.
 func (t *Table[V]) Val(r Ref) V { return t.vals[binary.LittleEndian.Uint32(t.value(r))] }
 
@@ -290,6 +293,9 @@ func (t *Table[V]) Bytes() int64 {
 	var v V
 	return t.a.held() + int64(4*(cap(t.buckets[0])+cap(t.buckets[1]))) + int64(cap(t.vals))*int64(sizeOf(v))
 }
+
+// Pages returns how many pages the table holds, of MaxPages at most.
+func (t *Table[V]) Pages() int { return len(t.a.pages) }
 
 // RecordBytes returns what the live records take.
 func (t *Table[V]) RecordBytes() int64 { return t.a.bytes }

@@ -583,7 +583,7 @@ func TestClasses(t *testing.T) {
 	if classOf(maxClassed+1) != dedicated {
 		t.Fatal("a record past the largest class shares a page")
 	}
-	for _, pr := range [][2]int{{0, 0}, {0, pageSize - 8}, {maxPages - 1, 0}, {maxPages - 1, pageSize - 8}} {
+	for _, pr := range [][2]int{{0, 0}, {0, pageSize - 8}, {MaxPages - 1, 0}, {MaxPages - 1, pageSize - 8}} {
 		r := makeRef(pr[0], pr[1])
 		if r == 0 || r.page() != pr[0] || r.off() != pr[1] {
 			t.Fatalf("makeRef(%d, %d) = %#x, reads back page %d offset %d", pr[0], pr[1], r, r.page(), r.off())
@@ -1346,9 +1346,9 @@ func TestKeysAreCompared(t *testing.T) {
 func TestPageLimit(t *testing.T) {
 	a := newArena()
 	// Placeholders for pages already taken: only the count matters here.
-	a.pages = make([][]byte, maxPages-1)
+	a.pages = make([][]byte, MaxPages-1)
 	r, b := a.alloc(100)
-	if r.page() != maxPages-1 || r.off() != 0 || len(b) != classSizes[classOf(100)] {
+	if r.page() != MaxPages-1 || r.off() != 0 || len(b) != classSizes[classOf(100)] {
 		t.Fatalf("last page: ref %#x on page %d, slot of %d bytes", r, r.page(), len(b))
 	}
 	defer func() {
