@@ -63,12 +63,12 @@ type Shard struct {
 	trusted bool
 	// full is set once a table of the shard nears keytab.MaxPages; the
 	// engine then refuses denyoom commands on the shard (evict.go).
-	full bool
-	id      int
-	events  *Events // the engine's, for the keyspace's own events
-	Stats   Stats
-	cmds    []CmdStats // by command id
-	mem     shardMem   // memory accounting and eviction (evict.go)
+	full   bool
+	id     int
+	events *Events // the engine's, for the keyspace's own events
+	Stats  Stats
+	cmds   []CmdStats // by command id
+	mem    shardMem   // memory accounting and eviction (evict.go)
 	// e is the engine, for expiry's journal and replica switch; expired
 	// holds the DELs of keys that expired while the journal was on, until
 	// the command holding the shard takes them (expire.go).
