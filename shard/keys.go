@@ -110,7 +110,7 @@ func cmdDel(c *Ctx) {
 func cmdExists(c *Ctx) {
 	n := int64(0)
 	for _, k := range c.Args[1:] {
-		if c.DB(k).lookupNoTouch(k, c.Now) != nil {
+		if c.DB(k).lookupRef(k, c.Now, false) != 0 {
 			n++
 		} else {
 			c.Notify(NotifyKeyMiss, "keymiss", k)
@@ -214,7 +214,7 @@ func expireGeneric(c *Ctx, name string, base int64, seconds bool) {
 	}
 	when += base
 	db := c.DB(key)
-	if db.Peek(key, c.Now) == nil {
+	if !db.exists(key, c.Now) {
 		c.Int(0)
 		c.NoPropagate()
 		return
@@ -254,7 +254,7 @@ func expireGeneric(c *Ctx, name string, base int64, seconds bool) {
 func ttlGeneric(c *Ctx, ms, abs bool) {
 	key := c.Args[1]
 	db := c.DB(key)
-	if db.lookupNoTouch(key, c.Now) == nil {
+	if db.lookupRef(key, c.Now, false) == 0 {
 		c.Notify(NotifyKeyMiss, "keymiss", key)
 		c.Int(-2)
 		return
@@ -280,7 +280,7 @@ func ttlGeneric(c *Ctx, ms, abs bool) {
 func cmdPersist(c *Ctx) {
 	key := c.Args[1]
 	db := c.DB(key)
-	if db.Peek(key, c.Now) == nil || !db.Persist(key) {
+	if !db.exists(key, c.Now) || !db.Persist(key) {
 		c.Int(0)
 		c.NoPropagate()
 		return
@@ -310,7 +310,7 @@ func renameGeneric(c *Ctx, nx bool) {
 	}
 	at := sdb.Expire(src)
 	ddb := c.DB(dst)
-	if ddb.Peek(dst, c.Now) != nil && nx {
+	if ddb.exists(dst, c.Now) && nx {
 		c.Int(0)
 		c.NoPropagate()
 		return
@@ -382,7 +382,7 @@ func cmdCopy(c *Ctx) {
 	}
 	at := sdb.Expire(src)
 	ddb := c.DB(dst).sibling(dbIdx)
-	if ddb.Peek(dst, c.Now) != nil && !replace {
+	if ddb.exists(dst, c.Now) && !replace {
 		c.Int(0)
 		c.NoPropagate()
 		return
@@ -435,7 +435,7 @@ func cmdMove(c *Ctx) {
 	}
 	at := src.Expire(key)
 	dst := src.sibling(idx)
-	if dst.Peek(key, c.Now) != nil {
+	if dst.exists(key, c.Now) {
 		c.Int(0)
 		c.NoPropagate()
 		return

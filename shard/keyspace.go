@@ -159,14 +159,6 @@ func (db *DB) typeOf(r keytab.Ref) Type {
 	return TypeString
 }
 
-// find returns the live value of key, or nil, touching nothing.
-func (db *DB) find(key []byte, now int64) *Object {
-	if r := db.findRef(key, now); r != 0 {
-		return db.object(r)
-	}
-	return nil
-}
-
 // Lookup returns the live value of key, or nil, for a command that reads it:
 // it counts a keyspace hit or miss and updates the key's access time.
 func (db *DB) Lookup(key []byte, now int64) *Object {
@@ -255,6 +247,19 @@ func (db *DB) Peek(key []byte, now int64) *Object {
 		db.track(o)
 	}
 	return o
+}
+
+// exists is Peek for a command that only needs to know whether key is
+// live: the same expiry, copy-on-write and access time, without a copy of
+// the value.
+func (db *DB) exists(key []byte, now int64) bool {
+	r := db.findRef(key, now)
+	if r == 0 {
+		return false
+	}
+	db.preserve(key)
+	db.access(r, now)
+	return true
 }
 
 // StringChanged stores o, the string value of key from Peek, after the

@@ -182,7 +182,7 @@ func (c *Ctx) notifyAsCommand(class uint32, key []byte) {
 // replaces by a new value: RENAME and COPY delete their destination and
 // add it again in Redis, which then reports it as new.
 func (c *Ctx) notifyReplaced(db *DB, key []byte) {
-	if c.e.Events.flags.Load()&NotifyNew != 0 && db.Peek(key, c.Now) != nil {
+	if c.e.Events.flags.Load()&NotifyNew != 0 && db.exists(key, c.Now) {
 		db.notify(NotifyNew, "new", key)
 	}
 }

@@ -323,12 +323,12 @@ func replyOld(c *Ctx, old *Object) {
 func cmdSetNX(c *Ctx) {
 	key := c.Args[1]
 	db := c.DB(key)
-	if db.Peek(key, c.Now) != nil {
+	if db.exists(key, c.Now) {
 		c.Int(0)
 		c.NoPropagate()
 		return
 	}
-	db.Set(key, newString(c.Args[2]))
+	db.SetString(key, c.Args[2], false, 0)
 	c.Notify(NotifyString, "set", key)
 	c.Int(1)
 }
@@ -435,8 +435,7 @@ func cmdMSet(c *Ctx) {
 		db := c.DB(k)
 		// Like Redis's setKey, look the key up first: an expired one is
 		// deleted (and its DEL journaled) before it is replaced.
-		db.find(k, c.Now)
-		db.Set(k, newString(c.Args[i+1]))
+		db.SetString(k, c.Args[i+1], false, db.findRef(k, c.Now))
 		c.Notify(NotifyString, "set", k)
 	}
 	c.OK()
@@ -449,7 +448,7 @@ func cmdMSetNX(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		k := c.Args[i]
-		if c.DB(k).Peek(k, c.Now) != nil {
+		if c.DB(k).exists(k, c.Now) {
 			c.Int(0)
 			c.NoPropagate()
 			return
@@ -457,7 +456,7 @@ func cmdMSetNX(c *Ctx) {
 	}
 	for i := 1; i < len(c.Args); i += 2 {
 		k := c.Args[i]
-		c.DB(k).Set(k, newString(c.Args[i+1]))
+		c.DB(k).SetString(k, c.Args[i+1], false, 0)
 		c.Notify(NotifyString, "set", k)
 	}
 	c.Int(1)
@@ -799,7 +798,7 @@ func cmdAppend(c *Ctx) {
 	db := c.DB(key)
 	o := db.Peek(key, c.Now)
 	if o == nil {
-		db.Set(key, newString(val))
+		db.SetString(key, val, false, 0)
 		c.Notify(NotifyString, "append", key)
 		c.Int(int64(len(val)))
 		return

@@ -35,7 +35,7 @@ func registerBlockingZSets(t *Table) {
 // key of the wrong type, which the pop itself reports).
 func firstZSet(c *Ctx, keys [][]byte) bool {
 	for _, k := range keys {
-		if c.DB(k).Peek(k, c.Now) != nil {
+		if c.DB(k).exists(k, c.Now) {
 			return true
 		}
 	}
