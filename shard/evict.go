@@ -17,9 +17,10 @@ import (
 // and the value's size (valueSize: a string's buffer, a collection's own
 // O(1) Bytes); for a TTL, its record in the TTL table and a bucket share.
 // Slots and buffers are counted at their allocated sizes, so the count
-// follows the memory rather than the payload. Inserts, replacements, deletions and expiry charge or refund in
-// DB's methods. A value may also change in place (LPUSH on an existing list,
-// APPEND): DB.Peek, the lookup of every command about to write a key,
+// follows the memory rather than the payload. Inserts, replacements,
+// deletions and expiry charge or refund in DB's methods. A value held as
+// an Object may also change in place (LPUSH on an existing list, APPEND to
+// a long string): DB.Peek, the lookup of every command about to write a key,
 // records the value with its size beforehand, and settle charges the
 // difference after the command; removing a recorded value refunds what was
 // charged for it, so the count never drifts.

@@ -13,7 +13,9 @@ import (
 
 // Handlers in this file change a string's bytes in place (APPEND, SETRANGE,
 // INCR), which is safe because a stored Object and its Str are owned by one
-// key alone: whoever copies a value to another key must copy Str too.
+// key alone: whoever copies a value to another key must copy Str too. A
+// string kept in its key's record is looked up as a copy, which the handler
+// stores back with DB.StringChanged.
 
 func registerStrings(t *Table) {
 	str := func(c *Command) *Command {
