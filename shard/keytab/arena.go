@@ -157,6 +157,14 @@ func (a *arena) slot(r Ref, size int) []byte {
 	return a.pages[r.page()][off : off+size : off+size]
 }
 
+// header returns the fixed-size start of record r (link, clock, flags,
+// class). It does not look the class up, which a lookup's hot loop would
+// pay for on every record it passes.
+func (a *arena) header(r Ref) []byte {
+	off := r.off()
+	return a.pages[r.page()][off : off+hdrSize : off+hdrSize]
+}
+
 // record returns r's whole slot.
 func (a *arena) record(r Ref) []byte {
 	p := a.pages[r.page()]

@@ -93,20 +93,27 @@ func (t *Table[V]) Find(key []byte) Ref {
 
 // Key returns r's key.
 func (t *Table[V]) Key(r Ref) []byte {
-	b := t.a.record(r)
-	n, w := binary.Uvarint(b[hdrSize:])
-	s := hdrSize + w
-	return b[s : s+int(n)]
+	p, s, n := t.key(r)
+	return p[s : s+n : s+n]
+}
+
+// key returns the page of record r, and where its key starts and how long
+// it is, without looking the size class up.
+func (t *Table[V]) key(r Ref) (page []byte, start, n int) {
+	p, off := t.a.pages[r.page()], r.off()
+	k, w := binary.Uvarint(p[off+hdrSize:])
+	return p, off + hdrSize + w, int(k)
 }
 
 // Kind returns how r holds its value.
-func (t *Table[V]) Kind(r Ref) Kind { return Kind(t.a.record(r)[8] & kindMask) }
+func (t *Table[V]) Kind(r Ref) Kind { return Kind(t.a.header(r)[8] & kindMask) }
 
-// value returns the bytes of r after its key.
+// value returns the bytes of r's page from the end of its key: the value
+// and, for a record in a shared page, whatever follows it, so that callers
+// slice by the value's own length.
 func (t *Table[V]) value(r Ref) []byte {
-	b := t.a.record(r)
-	n, w := binary.Uvarint(b[hdrSize:])
-	return b[hdrSize+w+int(n):]
+	p, s, n := t.key(r)
+	return p[s+n:]
 }
 
 // Str returns the string of a Str record.
@@ -126,17 +133,17 @@ func (t *Table[V]) SetInt(r Ref, n int64) { binary.LittleEndian.PutUint64(t.valu
 func (t *Table[V]) Val(r Ref) V { return t.vals[binary.LittleEndian.Uint32(t.value(r))] }
 
 // LRU returns r's clock field.
-func (t *Table[V]) LRU(r Ref) uint32 { return binary.LittleEndian.Uint32(t.a.record(r)[4:]) }
+func (t *Table[V]) LRU(r Ref) uint32 { return binary.LittleEndian.Uint32(t.a.header(r)[4:]) }
 
 // SetLRU sets r's clock field.
-func (t *Table[V]) SetLRU(r Ref, v uint32) { binary.LittleEndian.PutUint32(t.a.record(r)[4:], v) }
+func (t *Table[V]) SetLRU(r Ref, v uint32) { binary.LittleEndian.PutUint32(t.a.header(r)[4:], v) }
 
 // Flags returns r's flags.
-func (t *Table[V]) Flags(r Ref) Flag { return Flag(t.a.record(r)[8]) &^ kindMask }
+func (t *Table[V]) Flags(r Ref) Flag { return Flag(t.a.header(r)[8]) &^ kindMask }
 
 // SetFlag sets or clears f on r.
 func (t *Table[V]) SetFlag(r Ref, f Flag, on bool) {
-	b := t.a.record(r)
+	b := t.a.header(r)
 	if on {
 		b[8] |= byte(f)
 	} else {
@@ -300,7 +307,7 @@ func (t *Table[V]) Pages() int { return len(t.a.pages) }
 // RecordBytes returns what the live records take.
 func (t *Table[V]) RecordBytes() int64 { return t.a.bytes }
 
-func (t *Table[V]) next(r Ref) Ref { return Ref(binary.LittleEndian.Uint32(t.a.record(r))) }
+func (t *Table[V]) next(r Ref) Ref { return Ref(binary.LittleEndian.Uint32(t.a.header(r))) }
 
 // link names where a Ref is stored: a bucket (rec 0) or a record's next
 // field.
@@ -315,7 +322,7 @@ func (t *Table[V]) setLink(l link, r Ref) {
 		t.buckets[l.tab][l.i] = r
 		return
 	}
-	binary.LittleEndian.PutUint32(t.a.record(l.prev), uint32(r))
+	binary.LittleEndian.PutUint32(t.a.header(l.prev), uint32(r))
 }
 
 // locate returns key's record, the link pointing to it and its table; the
