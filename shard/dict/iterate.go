@@ -55,19 +55,27 @@ func (d *Dict[V]) Scan(cursor uint64, fn func(key string, v V)) (next uint64) {
 	}
 	d.pauses++
 	defer func() { d.pauses-- }()
-	small, large := d.tables[0], d.tables[1]
-	if !d.rehashing() {
-		m := uint64(len(small) - 1)
-		visit(small[cursor&m], fn)
+	return ScanBuckets(cursor, d.tables[0], d.tables[1], func(e *entry[V]) { visit(e, fn) })
+}
+
+// ScanBuckets is Scan's cursor arithmetic for any chained table of
+// power-of-two bucket arrays (package keytab's too): a is the table, b the
+// second one while a resize is in progress and empty otherwise. It calls
+// visit with each bucket one call covers and returns the next cursor.
+func ScanBuckets[B any](cursor uint64, a, b []B, visit func(B)) uint64 {
+	if len(b) == 0 {
+		m := uint64(len(a) - 1)
+		visit(a[cursor&m])
 		return nextCursor(cursor, m)
 	}
+	small, large := a, b
 	if len(small) > len(large) {
 		small, large = large, small
 	}
 	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
-	visit(small[cursor&m0], fn)
+	visit(small[cursor&m0])
 	for {
-		visit(large[cursor&m1], fn)
+		visit(large[cursor&m1])
 		cursor = nextCursor(cursor, m1)
 		// The bits the large table has beyond the small one wrapped to zero:
 		// every expansion of the small bucket is done.

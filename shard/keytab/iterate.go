@@ -1,8 +1,9 @@
 package keytab
 
 import (
-	"math/bits"
 	"math/rand/v2"
+
+	"github.com/shoal-db/shoal/shard/dict"
 )
 
 // Range calls fn for every record once, in no particular order, until fn
@@ -36,15 +37,10 @@ func (t *Table[V]) Range(fn func(r Ref) bool) {
 
 // Scan calls fn for the records of one bucket, starting from cursor, and
 // returns the cursor for the next call; cursor 0 starts an iteration and a
-// returned 0 ends it. It is Redis's dictScan: every key present from the
-// start to the end of a full iteration is returned at least once, even if
-// the table resizes between calls; keys may be returned more than once.
-//
-// The cursor counts with its bits reversed, from the high bit of the bucket
-// index down: doubling a table splits bucket i into i and i+size, halving
-// merges them, and both keep every bucket not yet visited ahead of the
-// cursor. While a resize is in progress one call covers a bucket of the
-// smaller array together with every bucket of the larger one it expands to.
+// returned 0 ends it. It is Redis's dictScan, with dict.Dict.Scan's cursor
+// (dict.ScanBuckets): every key present from the start to the end of a full
+// iteration is returned at least once, even if the table resizes between
+// calls; keys may be returned more than once.
 //
 // fn may do what Range allows its callback to do.
 func (t *Table[V]) Scan(cursor uint64, fn func(r Ref)) uint64 {
@@ -53,33 +49,7 @@ func (t *Table[V]) Scan(cursor uint64, fn func(r Ref)) uint64 {
 	}
 	t.pauses++
 	defer func() { t.pauses-- }()
-	small, large := t.buckets[0], t.buckets[1]
-	if !t.rehashing() {
-		m := uint64(len(small) - 1)
-		t.visit(small[cursor&m], fn)
-		return nextCursor(cursor, m)
-	}
-	if len(small) > len(large) {
-		small, large = large, small
-	}
-	m0, m1 := uint64(len(small)-1), uint64(len(large)-1)
-	t.visit(small[cursor&m0], fn)
-	for {
-		t.visit(large[cursor&m1], fn)
-		cursor = nextCursor(cursor, m1)
-		// The bits the large array has beyond the small one wrapped to
-		// zero: every expansion of the small bucket is done.
-		if cursor&(m0^m1) == 0 {
-			return cursor
-		}
-	}
-}
-
-// nextCursor increments the bits of cursor under mask, counting from the
-// high bit down. The bits above mask are set first so the carry runs off.
-func nextCursor(cursor, mask uint64) uint64 {
-	cursor |= ^mask
-	return bits.Reverse64(bits.Reverse64(cursor) + 1)
+	return dict.ScanBuckets(cursor, t.buckets[0], t.buckets[1], func(r Ref) { t.visit(r, fn) })
 }
 
 func (t *Table[V]) visit(r Ref, fn func(r Ref)) {
