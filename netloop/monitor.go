@@ -241,24 +241,6 @@ func (m *monitorRegistry) deliver(line []byte) {
 // normal class's hard limit it is closed (the soft limit is applied by
 // checkNormalLimit when the loop writes).
 func (c *conn) deliverMonitor(line []byte) {
-	ob := &c.outbox
-	if ob.closing.Load() {
-		return
-	}
 	hard, _, _ := c.s.Config.normalLimits()
-	ob.mu.Lock()
-	over := hard > 0 && int64(len(ob.buf)+len(line))+ob.unsent.Load() > hard
-	if !over {
-		ob.buf = append(ob.buf, line...)
-	}
-	wake := !ob.scheduled && !over
-	ob.scheduled = ob.scheduled || wake
-	ob.mu.Unlock()
-	if over {
-		c.closeForLimit("hard", "normal")
-		return
-	}
-	if wake {
-		_ = c.gc.Wake(nil)
-	}
+	c.queueOutput(line, hard, "normal")
 }

@@ -227,13 +227,20 @@ func (s *Server) Publish(channel, msg []byte, shardChan bool, self *conn, selfOu
 }
 
 // deliver queues b for the subscriber and wakes its loop if needed; it
-// drops b and closes the connection past the hard output limit.
+// drops b and closes the connection past the pubsub class's hard limit.
 func (c *conn) deliver(b []byte) {
+	hard, _, _ := c.s.Config.pubsubLimits()
+	c.queueOutput(b, hard, "pubsub")
+}
+
+// queueOutput queues b on the connection's outbox, written by its own loop,
+// and wakes the loop if needed; past hard (the limit of the client's
+// output buffer class) it drops b and closes the connection.
+func (c *conn) queueOutput(b []byte, hard int64, class string) {
 	ob := &c.outbox
 	if ob.closing.Load() {
 		return
 	}
-	hard, _, _ := c.s.Config.pubsubLimits()
 	ob.mu.Lock()
 	over := hard > 0 && int64(len(ob.buf)+len(b))+ob.unsent.Load() > hard
 	if !over {
@@ -243,7 +250,7 @@ func (c *conn) deliver(b []byte) {
 	ob.scheduled = ob.scheduled || wake
 	ob.mu.Unlock()
 	if over {
-		c.closeForLimit("hard", "pubsub")
+		c.closeForLimit("hard", class)
 		return
 	}
 	if wake {
@@ -269,15 +276,10 @@ func (cn *conn) drainOutbox() {
 	if !cn.subscribed() {
 		return
 	}
+	// The hard limit was applied when the output was queued (deliver).
 	_, soft, secs := cn.s.Config.pubsubLimits()
-	now := time.Now().UnixMilli()
-	switch {
-	case soft <= 0 || unsent <= soft:
-		ob.softSince = 0
-	case ob.softSince == 0:
-		ob.softSince = now
-	case now-ob.softSince > secs*1000:
-		cn.closeForLimit("soft", "pubsub")
+	if which := overLimit(unsent, 0, soft, secs, &ob.softSince); which != "" {
+		cn.closeForLimit(which, "pubsub")
 	}
 	if unsent > 0 {
 		// Nothing else wakes a subscriber whose socket drains: cron does.
@@ -322,17 +324,29 @@ func (cn *conn) checkNormalLimit() {
 		return
 	}
 	unsent := int64(cn.gc.OutboundBuffered())
+	if which := overLimit(unsent, hard, soft, secs, &cn.normalSoftSince); which != "" {
+		cn.closeForLimit(which, "normal")
+	}
+}
+
+// overLimit applies client-output-buffer-limit's rule to pending output
+// bytes: over hard at once, or over soft for longer than secs seconds
+// (0 disables a limit). since, owned by the caller's goroutine, remembers
+// when pending first passed soft. It returns the limit broken, "hard" or
+// "soft", or "".
+func overLimit(pending, hard, soft, secs int64, since *int64) string {
 	now := time.Now().UnixMilli()
 	switch {
-	case hard > 0 && unsent > hard:
-		cn.closeForLimit("hard", "normal")
-	case soft <= 0 || unsent <= soft:
-		cn.normalSoftSince = 0
-	case cn.normalSoftSince == 0:
-		cn.normalSoftSince = now
-	case now-cn.normalSoftSince > secs*1000:
-		cn.closeForLimit("soft", "normal")
+	case hard > 0 && pending > hard:
+		return "hard"
+	case soft <= 0 || pending <= soft:
+		*since = 0
+	case *since == 0:
+		*since = now
+	case now-*since > secs*1000:
+		return "soft"
 	}
+	return ""
 }
 
 // parseOutputLimits parses client-output-buffer-limit: one or more

@@ -414,16 +414,8 @@ func (cn *conn) checkReplicaLimit(l *replicaLink) {
 		pending += int64(cn.gc.OutboundBuffered())
 	}
 	hard, soft, secs := cn.s.Config.replicaLimits()
-	now := time.Now().UnixMilli()
-	switch {
-	case hard > 0 && pending > hard:
-		cn.closeForLimit("hard", "replica")
-	case soft <= 0 || pending <= soft:
-		l.softSince = 0
-	case l.softSince == 0:
-		l.softSince = now
-	case now-l.softSince > secs*1000:
-		cn.closeForLimit("soft", "replica")
+	if which := overLimit(pending, hard, soft, secs, &l.softSince); which != "" {
+		cn.closeForLimit(which, "replica")
 	}
 }
 
